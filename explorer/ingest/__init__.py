@@ -1,0 +1,1 @@
+"""From MRT archives to the store: parser backends, the record walk, filters, the pipeline."""

@@ -1,0 +1,166 @@
+"""Parser backends behind one small interface.
+
+A backend turns one local MRT file into batches of normalised columns (``ColumnBatch``), whatever
+library does the decoding. Each backend keeps its own tight loop over its own element objects,
+because that loop is the hot path of ingest: a few attribute reads and list appends per element.
+
+* ``bgpkit``: pybgpkit-parser (default, always installed).
+* ``bgpstream``: pybgpstream, when libbgpstream is installed (its ``singlefile`` interface for
+  local files; its broker for the online form of ingest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol
+
+BATCH = 200_000
+
+
+@dataclass
+class ColumnBatch:
+    """Elements in file order, one list per column. ``ts`` in seconds (float, microsecond precision)."""
+
+    ts: list = field(default_factory=list)
+    elem_type: list = field(default_factory=list)      # 'A' or 'W' (RIB entries come as 'A')
+    peer_ip: list = field(default_factory=list)
+    peer_asn: list = field(default_factory=list)
+    prefix: list = field(default_factory=list)
+    as_path: list = field(default_factory=list)        # None for withdrawals
+    communities: list = field(default_factory=list)    # list of 'asn:value' strings, or None
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+# (elem_type, peer_asn, prefix, as_path, communities) -> keep?
+ElementPredicate = Callable[[str, int, str, str | None, list | None], bool]
+
+
+class Backend(Protocol):
+    name: str
+
+    def batches(self, path: str, keep: ElementPredicate | None = None,
+                batch_size: int = BATCH) -> Iterator[ColumnBatch]:
+        """Normalised elements of a local file, ``batch_size`` at a time."""
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend's library is not installed; the message says what to install."""
+
+
+class BgpkitBackend:
+    """pybgpkit-parser 0.6.2. Never give it a URL: it would fetch it."""
+
+    name = "bgpkit"
+
+    def __init__(self):
+        import pybgpkit_parser
+
+        self._parser = pybgpkit_parser.Parser
+
+    def batches(self, path: str, keep: ElementPredicate | None = None,
+                batch_size: int = BATCH) -> Iterator[ColumnBatch]:
+        if "://" in str(path):
+            raise ValueError(f"{path}: only local files are read (the parser would download a URL)")
+        batch = ColumnBatch()
+        ts, et, ip, asn, pfx, path_, comm = (batch.ts.append, batch.elem_type.append, batch.peer_ip.append,
+                                             batch.peer_asn.append, batch.prefix.append,
+                                             batch.as_path.append, batch.communities.append)
+        n = 0
+        for e in self._parser(url=str(path)):
+            if keep is not None and not keep(e.elem_type, e.peer_asn, e.prefix, e.as_path, e.communities):
+                continue
+            ts(e.timestamp)
+            et(e.elem_type)
+            ip(e.peer_ip)
+            asn(e.peer_asn)
+            pfx(e.prefix)
+            path_(e.as_path)
+            comm(e.communities)
+            n += 1
+            if n == batch_size:
+                yield batch
+                batch = ColumnBatch()
+                ts, et, ip, asn, pfx, path_, comm = (batch.ts.append, batch.elem_type.append,
+                                                     batch.peer_ip.append, batch.peer_asn.append,
+                                                     batch.prefix.append, batch.as_path.append,
+                                                     batch.communities.append)
+                n = 0
+        if n:
+            yield batch
+
+
+class BgpstreamBackend:
+    """pybgpstream over libbgpstream (CAIDA). Not installable from the registries we reach."""
+
+    name = "bgpstream"
+
+    def __init__(self):
+        try:
+            import pybgpstream
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "pybgpstream is not installed: it needs CAIDA's libbgpstream C library "
+                "(https://bgpstream.caida.org/docs/install), then `pip install bgp-history-explorer[bgpstream]`. "
+                f"({exc})") from None
+        self._bgpstream = pybgpstream
+
+    def stream_file(self, path: str, kind: str):
+        stream = self._bgpstream.BGPStream(data_interface="singlefile")
+        stream.set_data_interface_option("singlefile", "rib-file" if kind == "rib" else "upd-file", str(path))
+        return stream
+
+    def stream_online(self, collectors: list[str], start: int, end: int, record_type: str | None = None):
+        """The broker form: archives of the collectors over [start, end] (Unix seconds), over the network."""
+        options = dict(from_time=int(start), until_time=int(end), collectors=list(collectors))
+        if record_type:
+            options["record_type"] = record_type
+        return self._bgpstream.BGPStream(**options)
+
+    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
+                kind: str = "updates", stream=None) -> Iterator[ColumnBatch]:
+        stream = stream or self.stream_file(path, kind)
+        batch = ColumnBatch()
+        for elem in stream:
+            etype = elem.type
+            if etype not in ("A", "W", "R"):
+                continue    # state changes are read from the MRT records themselves
+            fields = elem.fields
+            etype = "W" if etype == "W" else "A"
+            as_path = fields.get("as-path")
+            comms = _communities(fields.get("communities"))
+            if keep is not None and not keep(etype, elem.peer_asn, fields["prefix"], as_path, comms):
+                continue
+            batch.ts.append(float(elem.time))
+            batch.elem_type.append(etype)
+            batch.peer_ip.append(str(elem.peer_address))
+            batch.peer_asn.append(int(elem.peer_asn))
+            batch.prefix.append(fields["prefix"])
+            batch.as_path.append(as_path)
+            batch.communities.append(comms)
+            if len(batch) == batch_size:
+                yield batch
+                batch = ColumnBatch()
+        if len(batch):
+            yield batch
+
+
+def _communities(value) -> list[str] | None:
+    """pybgpstream gives a set of 'asn:value' strings (older releases: dicts with asn and value)."""
+    if not value:
+        return None
+    return sorted(c if isinstance(c, str) else f"{c['asn']}:{c['value']}" for c in value)
+
+
+BACKENDS = {"bgpkit": BgpkitBackend, "bgpstream": BgpstreamBackend}
+
+
+def get_backend(name: str = "auto") -> Backend:
+    """``auto``: pybgpkit-parser, the default. A named backend that cannot load raises BackendUnavailable."""
+    if name == "auto":
+        name = "bgpkit"
+    try:
+        return BACKENDS[name]()
+    except KeyError:
+        raise BackendUnavailable(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}") from None

@@ -1,0 +1,13 @@
+"""Errors the store raises, each in words a user can act on."""
+
+
+class StoreError(Exception):
+    """Something about the store file stops us; the message says what and what to do."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store open for writing."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer version of this program."""

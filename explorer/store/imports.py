@@ -1,0 +1,202 @@
+"""Writing one imported file into the store: staged columns in, normalised rows out, in one transaction.
+
+The ingest side hands over Arrow batches with the columns of ``STAGE_SCHEMA`` (one row per element,
+in file order) and, at the end, a ``FileRecord``. Batches go to a connection-local temporary table
+while the parser is still reading; ``commit`` then, inside one transaction, adds the new sessions,
+prefixes, paths and community sets, the elements and state changes, the file's row and the route
+intervals it changes. If anything fails or the process dies before COMMIT, the store is as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import pyarrow as pa
+
+from explorer.store.intervals import refresh_intervals
+from explorer.store.store import Store
+
+STAGE_SCHEMA = pa.schema([
+    ("ts_us", pa.int64()),
+    ("elem_type", pa.string()),        # 'A' or 'W' as the parser says; RIB files store kind 0
+    ("peer_ip", pa.string()),
+    ("peer_asn", pa.int64()),
+    ("prefix", pa.string()),
+    ("as_path", pa.string()),
+    ("communities", pa.list_(pa.string())),
+    ("seq", pa.int64()),
+])
+
+STATE_SCHEMA = pa.schema([
+    ("ts_us", pa.int64()),
+    ("peer_ip", pa.string()),
+    ("peer_asn", pa.int64()),
+    ("old_state", pa.int64()),
+    ("new_state", pa.int64()),
+    ("seq", pa.int64()),
+])
+
+# Statuses whose content is in the store: importing the same bytes again adds nothing.
+KEPT = ("ok", "truncated", "damaged")
+
+
+@dataclass
+class FileRecord:
+    """What the ingest knows about a file; the store fills in the element counts itself."""
+
+    path: str
+    size: int
+    sha256: str
+    kind: str                       # 'rib' | 'updates' | 'legacy' | 'unknown'
+    collector: str
+    backend: str
+    status: str                     # 'ok' | 'truncated' | 'damaged' | 'unsupported' | 'failed'
+    reason: str | None = None
+    filter: str | None = None
+    records: int = 0
+    snapshot_ts_us: int | None = None
+    elapsed_s: float = 0.0
+    # filled by commit()
+    file_id: int | None = None
+    rib_entries: int = 0
+    announcements: int = 0
+    withdrawals: int = 0
+    state_changes: int = 0
+    first_ts_us: int | None = None
+    last_ts_us: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
+    """(file_id, path, status) of an earlier import of the same bytes whose content is kept."""
+    return store.con.execute(
+        f"SELECT file_id, path, status FROM files WHERE sha256 = ? AND status IN {KEPT} ORDER BY file_id LIMIT 1",
+        [sha256]).fetchone()
+
+
+class FileImport:
+    """One file on its way into the store. Not thread-safe: one thread feeds it."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.con = store.cursor()
+        self.con.execute("CREATE OR REPLACE TEMP TABLE stage (ts_us BIGINT, elem_type VARCHAR, peer_ip VARCHAR, "
+                         "peer_asn BIGINT, prefix VARCHAR, as_path VARCHAR, communities VARCHAR[], seq BIGINT)")
+        self.rows = 0
+
+    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
+        """Append parsed elements (``STAGE_SCHEMA`` columns). DuckDB reads the Arrow memory directly."""
+        self.con.register("_batch", batch)
+        self.con.execute("INSERT INTO stage SELECT * FROM _batch")
+        self.con.unregister("_batch")
+        self.rows += batch.num_rows
+
+    def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
+        """Normalise the staged elements into the store in one transaction; fill in record's counts."""
+        con = self.con
+        started = time.perf_counter()
+        if state_changes is None:
+            state_changes = STATE_SCHEMA.empty_table()
+        con.register("_states", state_changes)
+        rib = record.kind == "rib"
+        with self.store.transaction(con):
+            # Only this file is being imported: replace any failed attempt at the same bytes.
+            con.execute("DELETE FROM files WHERE sha256 = ? AND status NOT IN " + str(KEPT), [record.sha256])
+            file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
+            _add_dimensions(con, record.collector)
+            con.execute(f"""
+                INSERT INTO elements
+                SELECT make_timestamp(st.ts_us), s.session_id, p.prefix_id,
+                       CASE WHEN st.elem_type = 'W' THEN 2 WHEN {rib} THEN 0 ELSE 1 END,
+                       pa.path_id, c.community_id, ?, st.seq
+                FROM stage st
+                JOIN sessions s ON s.collector = ? AND s.peer_ip = st.peer_ip AND s.peer_asn = st.peer_asn
+                JOIN prefixes p ON p.prefix = st.prefix
+                LEFT JOIN paths pa ON pa.path = st.as_path
+                LEFT JOIN communities c ON c.communities = array_to_string(st.communities, ' ')
+                ORDER BY st.seq""", [file_id, record.collector])
+            con.execute("""
+                INSERT INTO state_changes
+                SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, ?, x.seq
+                FROM _states x JOIN sessions s
+                  ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""",
+                        [file_id, record.collector])
+            counts = con.execute("""
+                SELECT count(*) FILTER (WHERE elem_type <> 'W'), count(*) FILTER (WHERE elem_type = 'W'),
+                       min(ts_us), max(ts_us) FROM stage""").fetchone()
+            states = con.execute("SELECT count(*), min(ts_us), max(ts_us) FROM _states").fetchone()
+            _fill_counts(record, rib, counts, states)
+            record.file_id = file_id
+            con.execute("""
+                INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, make_timestamp(?), make_timestamp(?),
+                    make_timestamp(?), ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""",
+                        [file_id, record.path, record.size, record.sha256, record.kind, record.collector,
+                         record.backend, record.first_ts_us, record.last_ts_us, record.snapshot_ts_us,
+                         record.rib_entries, record.announcements, record.withdrawals, record.state_changes,
+                         record.records, record.status, record.reason, record.filter, record.elapsed_s])
+            refresh_intervals(con, file_id)
+        con.unregister("_states")
+        record.extra["store_s"] = time.perf_counter() - started
+        return record
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def record_outcome(store: Store, record: FileRecord) -> FileRecord:
+    """A file whose content is not kept (unsupported, failed): one row that says why."""
+    with store.transaction() as con:
+        con.execute("DELETE FROM files WHERE sha256 = ? AND status NOT IN " + str(KEPT), [record.sha256])
+        record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
+        con.execute("""
+            INSERT INTO files (file_id, path, size, sha256, kind, collector, backend, records, status, reason,
+                               filter, imported_at, elapsed_s, rib_entries, announcements, withdrawals,
+                               state_changes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, 0, 0, 0, 0)""",
+                    [record.file_id, record.path, record.size, record.sha256, record.kind, record.collector,
+                     record.backend, record.records, record.status, record.reason, record.filter,
+                     record.elapsed_s])
+    return record
+
+
+def _add_dimensions(con, collector: str) -> None:
+    """New sessions, prefixes, paths and community sets of the staged file, each stored once."""
+    con.execute("""
+        INSERT INTO sessions
+        SELECT nextval('session_ids'), ?, n.peer_ip, n.peer_asn FROM (
+            SELECT DISTINCT peer_ip, peer_asn FROM (
+                SELECT peer_ip, peer_asn FROM stage UNION ALL SELECT peer_ip, peer_asn FROM _states)
+        ) n ANTI JOIN (SELECT * FROM sessions WHERE collector = ?) s
+            ON s.peer_ip = n.peer_ip AND s.peer_asn = n.peer_asn""", [collector, collector])
+    con.execute("""
+        INSERT INTO prefixes
+        SELECT nextval('prefix_ids'), n.prefix, CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END,
+               CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
+        FROM (SELECT DISTINCT prefix FROM stage) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
+    con.execute("""
+        INSERT INTO paths
+        SELECT nextval('path_ids'), n.as_path,
+               TRY_CAST(regexp_extract(n.as_path, '(\\d+)$', 1) AS UBIGINT)
+        FROM (SELECT DISTINCT as_path FROM stage WHERE as_path IS NOT NULL) n
+        ANTI JOIN paths p ON p.path = n.as_path""")
+    con.execute("""
+        INSERT INTO communities
+        SELECT nextval('community_ids'), n.c
+        FROM (SELECT DISTINCT array_to_string(communities, ' ') AS c FROM stage
+              WHERE communities IS NOT NULL AND len(communities) > 0) n
+        ANTI JOIN communities c ON c.communities = n.c""")
+
+
+def _fill_counts(record: FileRecord, rib: bool, counts, states) -> None:
+    entries, withdrawals, first, last = counts
+    record.rib_entries = entries if rib else 0
+    record.announcements = 0 if rib else entries
+    record.withdrawals = withdrawals
+    record.state_changes = states[0]
+    times = [t for t in (first, last, states[1], states[2]) if t is not None]
+    record.first_ts_us = min(times) if times else None
+    record.last_ts_us = max(times) if times else None

@@ -1,0 +1,125 @@
+"""The store's tables, and how a store of an older schema becomes the current one.
+
+Layout, and why:
+
+* ``files``: one row per file the user imported, whatever became of it (status and reason), so
+  that a second import of the same content is recognised by its sha256 and skipped.
+* ``sessions``: a peer session is (collector, peer IP, peer ASN). ADD-PATH routes of one session
+  stay one peer.
+* ``prefixes``, ``paths``, ``communities``: each distinct text stored once; elements refer to ids.
+* ``elements``: every element read, in file order (``seq``), with microsecond timestamps.
+  ``kind`` is 0 for a RIB entry, 1 for an announcement, 2 for a withdrawal.
+* ``state_changes``: BGP FSM changes of a session (1 Idle .. 6 Established).
+* ``intervals``: the routes held, derived from the three tables above. A row says that
+  ``session_id`` held a route to ``prefix_id`` over ``path_id`` from ``start_ts`` (inclusive) to
+  ``end_ts`` (exclusive; NULL while nothing imported so far ended it). Every later query ("which
+  routes were held at t", "how many sessions saw each prefix at each instant") reads this table.
+  ``start_key``/``end_key`` are the ordering keys the derivation uses (see ``intervals.py``);
+  ``session_resets`` holds the instants that end all of a session's routes.
+
+No table has a PRIMARY KEY or UNIQUE constraint: there is one writer, it de-duplicates with
+anti-joins, and DuckDB's constraint indexes would slow bulk inserts of tens of millions of rows.
+Every table is plain columns, so the same layout can be written as Parquet partitioned by
+collector and day (``Store.export_parquet``) and read back by DuckDB or a distributed engine.
+"""
+
+SCHEMA_VERSION = 1
+
+CREATE = """
+CREATE TABLE meta (key VARCHAR, value VARCHAR);
+
+CREATE SEQUENCE file_ids START 1;
+CREATE TABLE files (
+    file_id       INTEGER,
+    path          VARCHAR,
+    size          BIGINT,
+    sha256        VARCHAR,
+    kind          VARCHAR,      -- 'rib' | 'updates' | 'legacy' | 'unknown'
+    collector     VARCHAR,
+    backend       VARCHAR,
+    first_ts      TIMESTAMP,
+    last_ts       TIMESTAMP,
+    snapshot_ts   TIMESTAMP,    -- RIB dumps: the instant the dump describes (first record)
+    rib_entries   BIGINT,
+    announcements BIGINT,
+    withdrawals   BIGINT,
+    state_changes BIGINT,
+    records       BIGINT,
+    status        VARCHAR,      -- 'ok' | 'truncated' | 'damaged' | 'unsupported' | 'failed'
+    reason        VARCHAR,
+    filter        VARCHAR,
+    imported_at   TIMESTAMP,
+    elapsed_s     DOUBLE
+);
+
+CREATE SEQUENCE session_ids START 1;
+CREATE TABLE sessions (
+    session_id INTEGER,
+    collector  VARCHAR,
+    peer_ip    VARCHAR,
+    peer_asn   UBIGINT
+);
+
+CREATE SEQUENCE prefix_ids START 1;
+CREATE TABLE prefixes (
+    prefix_id INTEGER,
+    prefix    VARCHAR,
+    af        UTINYINT,         -- 4 or 6
+    length    UTINYINT
+);
+
+CREATE SEQUENCE path_ids START 1;
+CREATE TABLE paths (
+    path_id    INTEGER,
+    path       VARCHAR,         -- as received, e.g. '2914 1239 4837 131279' or '3 4 {5,6}'
+    origin_asn UBIGINT          -- last AS of the path; NULL when the path ends in an AS_SET
+);
+
+CREATE SEQUENCE community_ids START 1;
+CREATE TABLE communities (
+    community_id INTEGER,
+    communities  VARCHAR        -- space separated, in the order received
+);
+
+CREATE TABLE elements (
+    ts           TIMESTAMP,     -- microseconds
+    session_id   INTEGER,
+    prefix_id    INTEGER,
+    kind         UTINYINT,      -- 0 RIB entry, 1 announcement, 2 withdrawal
+    path_id      INTEGER,       -- NULL for withdrawals
+    community_id INTEGER,
+    file_id      INTEGER,
+    seq          INTEGER        -- position in its file
+);
+
+CREATE TABLE state_changes (
+    ts         TIMESTAMP,
+    session_id INTEGER,
+    old_state  UTINYINT,
+    new_state  UTINYINT,
+    file_id    INTEGER,
+    seq        INTEGER
+);
+
+-- Instants at which a session's routes all end: it left Established, or a complete RIB dump of it
+-- was taken (routes it no longer lists are gone). Derived, like intervals.
+CREATE TABLE session_resets (
+    session_id INTEGER,
+    reset_key  BIGINT,
+    file_id    INTEGER
+);
+
+CREATE TABLE intervals (
+    session_id INTEGER,
+    prefix_id  INTEGER,
+    path_id    INTEGER,
+    start_ts   TIMESTAMP,
+    end_ts     TIMESTAMP,       -- exclusive; NULL: still held at the end of the data
+    start_key  BIGINT,
+    end_key    BIGINT
+);
+"""
+
+# version -> SQL that brings a store of (version - 1) to version. Empty while only version 1 exists;
+# a later change to the tables adds its statements here and raises SCHEMA_VERSION.
+MIGRATIONS: dict[int, str] = {}

@@ -1,0 +1,132 @@
+"""Opening the store: one DuckDB file, its schema version, and the one writer connection.
+
+DuckDB lets one process write a file. That process holds ``Store.con``; each thread that
+reads takes its own ``Store.cursor()`` (DuckDB's guidance for Python threads).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from explorer.store.errors import StoreError, StoreLockedError, StoreVersionError
+from explorer.store.schema import CREATE, MIGRATIONS, SCHEMA_VERSION
+
+
+class Store:
+    """A routing-history store. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, threads: int | None = None):
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(f"No store at {self.path}: import some files first (bgp-explorer ingest PATH).")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, read_only)
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            self._check_schema()
+        except BaseException:
+            self.con.close()
+            raise
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for one thread (reads, or the writer's own work off the main thread)."""
+        return self.con.cursor()
+
+    @contextmanager
+    def transaction(self, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Everything inside lands together or not at all (also on Ctrl-C)."""
+        con = con or self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0])
+
+    def _check_schema(self) -> None:
+        tables = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if not tables:
+            if self.read_only:
+                raise StoreError(f"{self.path} is an empty database, not a routing-history store.")
+            with self.transaction():
+                self.con.execute(CREATE)
+                self.con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)",
+                                 [str(SCHEMA_VERSION), _program()])
+            return
+        if "meta" not in tables:
+            raise StoreError(f"{self.path} is a DuckDB file but not a routing-history store (no 'meta' table).")
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"{self.path} was written by a newer version of bgp-explorer (store schema {version}; this "
+                f"version reads up to {SCHEMA_VERSION}). Nothing was changed. Upgrade bgp-explorer, or use "
+                f"another store with --store.")
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(f"{self.path} has schema {version} and needs migrating to {SCHEMA_VERSION}; "
+                                 "open it once for writing (e.g. bgp-explorer info) to migrate it.")
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Copy the file aside, then apply each step in one transaction."""
+        self.con.execute("CHECKPOINT")
+        backup = self.path.with_name(f"{self.path.name}.schema{version}.bak")
+        self.con.close()
+        shutil.copy2(self.path, backup)
+        self.con = _connect(self.path, False)
+        with self.transaction():
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                self.con.execute(MIGRATIONS[step])
+            self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+        self.migrated_from = (version, backup)
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            holder = f" (process {pid.group(1)})" if pid else ""
+            raise StoreLockedError(
+                f"{path} is open for writing in another program{holder}. Close it, or wait for its import "
+                "to finish; nothing was changed.") from None
+        raise StoreError(f"Cannot open {path}: {text}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"Cannot open {path} as a store: {exc}") from None
+
+
+def _program() -> str:
+    from explorer import __version__
+
+    return f"bgp-explorer {__version__}"

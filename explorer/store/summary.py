@@ -1,0 +1,46 @@
+"""What a store holds, for ``bgp-explorer info`` and the window's status bar."""
+
+from __future__ import annotations
+
+from explorer.store.store import Store
+
+
+def store_summary(store: Store) -> dict:
+    con = store.cursor()
+    one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
+    files = {status: n for status, n in con.execute(
+        "SELECT status, count(*) FROM files GROUP BY status ORDER BY status").fetchall()}
+    collectors = [
+        {"collector": c, "files": f, "sessions": s}
+        for c, f, s in con.execute("""
+            SELECT c, sum(f), sum(s) FROM (
+                SELECT collector AS c, count(*) AS f, 0 AS s FROM files WHERE status IN ('ok','truncated','damaged')
+                GROUP BY 1
+                UNION ALL SELECT collector, 0, count(*) FROM sessions GROUP BY 1)
+            GROUP BY c ORDER BY c""").fetchall()]
+    v4, v6 = one("SELECT count(*) FILTER (WHERE af = 4), count(*) FILTER (WHERE af = 6) FROM prefixes")
+    rib, ann, wd = one("""SELECT count(*) FILTER (WHERE kind = 0), count(*) FILTER (WHERE kind = 1),
+                                 count(*) FILTER (WHERE kind = 2) FROM elements""")
+    first, last = one("SELECT min(first_ts), max(last_ts) FROM files")
+    counts = one("""SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM paths),
+                           (SELECT count(*) FROM state_changes), (SELECT count(*) FROM intervals)""")
+    con.close()
+    return {
+        "store": str(store.path),
+        "schema_version": store.schema_version,
+        "bytes": store.path.stat().st_size if store.path.exists() else 0,
+        "files": files,
+        "collectors": collectors,
+        "sessions": counts[0],
+        "prefixes": {"ipv4": v4, "ipv6": v6},
+        "paths": counts[1],
+        "elements": {"rib_entries": rib, "announcements": ann, "withdrawals": wd},
+        "state_changes": counts[2],
+        "intervals": counts[3],
+        "first": _iso(first),
+        "last": _iso(last),
+    }
+
+
+def _iso(ts) -> str | None:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z") if ts else None
