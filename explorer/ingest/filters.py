@@ -35,7 +35,8 @@ Small, documented departures: keywords and collector/project names compare case-
 single quotes work like double quotes, elemtype/type accept singular words (``announcement``),
 and an unquoted path regex may span several words (``path _4837 131279$``) as long as none of them
 is a term name, so a forgotten "and" is reported rather than swallowed into the regex. A project
-clause does not match a file whose project is unknown (``project=None``).
+clause reads the project from the collector name when the caller does not give it (``rrcNN`` is
+``ris``, ``route-views*`` is ``routeviews``, bgpstream's project names) and otherwise does not match.
 """
 
 from __future__ import annotations
@@ -300,6 +301,16 @@ def _path_check(pattern: re.Pattern[str], negate: bool) -> Check:
     return check
 
 
+def _project_of(collector: str) -> str | None:
+    """bgpstream's project name for a collector named the RIS or RouteViews way, else None."""
+    name = collector.lower()
+    if name.startswith("rrc"):
+        return "ris"
+    if name.startswith("route-views"):
+        return "routeviews"
+    return None
+
+
 class ElementFilter:
     """A parsed filter: file-level sets plus element checks, all prepared once for the hot path."""
 
@@ -312,13 +323,19 @@ class ElementFilter:
         self._checks = tuple(checks)
 
     def matches_file(self, collector: str, kind: str, project: str | None = None) -> bool:
-        """Whether any element of a file from this collector/kind ("rib"/"updates") may pass."""
+        """Whether any element of a file from this collector/kind ("rib"/"updates") may pass.
+
+        Without ``project``, a project clause goes by the collector's name (rrcNN: ris,
+        route-views*: routeviews); a collector named neither way matches no project.
+        """
         if self._collectors is not None and collector.lower() not in self._collectors:
             return False
         if self._kinds is not None and _FILE_KINDS.get(kind.lower()) not in self._kinds:
             return False
-        if self._projects is not None and (project is None or project.lower() not in self._projects):
-            return False
+        if self._projects is not None:
+            project = (project or _project_of(collector) or "").lower()
+            if project not in self._projects:
+                return False
         return True
 
     def matches(self, elem_type: str, peer_asn: int, prefix: str, as_path: str | None,

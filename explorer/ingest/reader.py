@@ -94,6 +94,9 @@ def read_file(path: str | Path, sink: Sink, *, backend: str = "auto", flt: Eleme
         result.skipped = f"filtered out ({flt.text}) as a {scan.kind} file of collector {collector}"
         return result
     keep = None if flt is None or flt.is_empty else flt.matches
+    if keep is not None and scan.kind == "rib":     # the parser calls RIB entries 'A'; the filter knows 'R'
+        matches = flt.matches
+        keep = lambda et, *rest: matches("R" if et == "A" else et, *rest)  # noqa: E731
     if scan.kind in ("rib", "updates"):
         for batch in parser.batches(path, keep):
             sink(to_table(batch, result.elements))

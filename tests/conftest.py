@@ -1,0 +1,31 @@
+"""Shared test fixtures: the real archives in ../shared/data (read in place) and fresh stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = (Path(__file__).resolve().parents[1] / ".." / "shared").resolve()
+DATA = SHARED / "data"
+
+
+def data_file(relative: str) -> Path:
+    """A file of ../shared/data, or skip the test saying which file is missing."""
+    path = DATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent: these tests read the real archives of ../shared/data in place")
+    return path
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    return tmp_path / "history.duckdb"
+
+
+@pytest.fixture
+def store(store_path):
+    from explorer.store import Store
+
+    with Store(store_path) as s:
+        yield s
