@@ -2,6 +2,7 @@
 
     bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
     bgp-explorer [--store PATH] info [--json]
+    bgp-explorer [--store PATH] export-parquet FOLDER
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="what the store holds")
     info.add_argument("--json", action="store_true")
     info.set_defaults(run=_cmd_info)
+
+    exp = sub.add_parser("export-parquet", help="write the store as Parquet partitioned by collector and day",
+                         description="Write every table as Parquet; elements, state changes and intervals are "
+                                     "partitioned by collector and day (Hive layout) for DuckDB, Spark or Trino.")
+    exp.add_argument("folder")
+    exp.set_defaults(run=_cmd_export)
     return p
 
 
@@ -116,7 +123,7 @@ def _cmd_ingest(args) -> int:
 
 def _outcome_line(o) -> str:
     r = o.record
-    if r is None or o.status == "failed" and not r.records:
+    if r is None or o.status in ("failed", "unsupported"):
         return f"{o.status:>16}  {o.path}" + (f"\n{'':18}{o.reason}" if o.reason else "")
     counts = (f"{r.rib_entries:,} RIB entries" if r.kind == "rib"
               else f"{r.announcements:,} A, {r.withdrawals:,} W, {r.state_changes:,} state changes")
@@ -216,6 +223,17 @@ def _cmd_info(args) -> int:
     print(f"Elements   {el['rib_entries']:,} RIB entries, {el['announcements']:,} announcements, "
           f"{el['withdrawals']:,} withdrawals, {s['state_changes']:,} state changes")
     print(f"Intervals  {s['intervals']:,} route intervals (session x prefix x path)")
+    return EXIT_OK
+
+
+def _cmd_export(args) -> int:
+    from explorer.store.parquet import export_parquet
+
+    with Store(resolve_store_path(args.store), read_only=True) as store:
+        rows = export_parquet(store, args.folder)
+    for table, n in rows.items():
+        print(f"{table:15} {n:>12,} rows")
+    print(f"written to {args.folder}")
     return EXIT_OK
 
 

@@ -11,6 +11,8 @@ because that loop is the hot path of ingest: a few attribute reads and list appe
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
@@ -31,6 +33,11 @@ class ColumnBatch:
 
     def __len__(self) -> int:
         return len(self.ts)
+
+    def appenders(self) -> tuple:
+        """The columns' bound ``append`` methods, in field order, for a backend's hot loop."""
+        return (self.ts.append, self.elem_type.append, self.peer_ip.append, self.peer_asn.append,
+                self.prefix.append, self.as_path.append, self.communities.append)
 
 
 # (elem_type, peer_asn, prefix, as_path, communities) -> keep?
@@ -63,10 +70,15 @@ class BgpkitBackend:
                 batch_size: int = BATCH) -> Iterator[ColumnBatch]:
         if "://" in str(path):
             raise ValueError(f"{path}: only local files are read (the parser would download a URL)")
+        # The batch keeps every element's strings and lists alive; Python's cyclic collector would
+        # rescan them again and again (measured: 20% of the time on a 578k-element file). Nothing
+        # here makes cycles, so it pauses while the batch fills.
+        with _collector_paused():
+            yield from self._batches(path, keep, batch_size)
+
+    def _batches(self, path, keep, batch_size) -> Iterator[ColumnBatch]:
         batch = ColumnBatch()
-        ts, et, ip, asn, pfx, path_, comm = (batch.ts.append, batch.elem_type.append, batch.peer_ip.append,
-                                             batch.peer_asn.append, batch.prefix.append,
-                                             batch.as_path.append, batch.communities.append)
+        ts, et, ip, asn, pfx, path_, comm = batch.appenders()
         n = 0
         for e in self._parser(url=str(path)):
             if keep is not None and not keep(e.elem_type, e.peer_asn, e.prefix, e.as_path, e.communities):
@@ -82,10 +94,7 @@ class BgpkitBackend:
             if n == batch_size:
                 yield batch
                 batch = ColumnBatch()
-                ts, et, ip, asn, pfx, path_, comm = (batch.ts.append, batch.elem_type.append,
-                                                     batch.peer_ip.append, batch.peer_asn.append,
-                                                     batch.prefix.append, batch.as_path.append,
-                                                     batch.communities.append)
+                ts, et, ip, asn, pfx, path_, comm = batch.appenders()
                 n = 0
         if n:
             yield batch
@@ -151,6 +160,17 @@ def _communities(value) -> list[str] | None:
     if not value:
         return None
     return sorted(c if isinstance(c, str) else f"{c['asn']}:{c['value']}" for c in value)
+
+
+@contextmanager
+def _collector_paused():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 BACKENDS = {"bgpkit": BgpkitBackend, "bgpstream": BgpstreamBackend}

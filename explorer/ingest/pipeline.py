@@ -1,13 +1,13 @@
 """Ingest: files in, one store transaction per file out, with progress and an honest account.
 
 ``ingest`` is a generator of ``Started`` and ``Outcome`` events, and calls ``on_progress(path,
-elements)`` as elements are read (one job only), so the command line draws bars and the window
-(later) can drive a progress dialog from the same code.
+elements)`` as elements are read, so the command line draws bars and the window (later) can drive
+a progress dialog from the same code.
 
-With one job the main thread parses while a writer thread feeds DuckDB (which releases the GIL),
-so parsing and storing overlap on two cores. With N jobs, N worker processes parse files (largest
-first) into Arrow IPC files in a temporary folder and the main process stores each file as it is
-ready; DuckDB has one writer, and it is this process.
+Work is split by what holds Python's lock. ``jobs`` parser processes (pybgpkit-parser keeps the
+GIL while it decodes) each turn a file into an Arrow IPC file in a temporary folder, largest
+files first. This process, meanwhile, walks each file's MRT headers (``mrt_scan``) and stores
+each parsed file in one transaction; DuckDB works outside the GIL and is the one writer.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import os
 import queue
 import shutil
 import tempfile
-import threading
-import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -28,7 +26,8 @@ import pyarrow as pa
 
 from explorer.ingest.collectors import collector_from_path
 from explorer.ingest.filters import ElementFilter, parse_filter
-from explorer.ingest.reader import ReadResult, file_sha256, read_file
+from explorer.ingest.mrt_scan import ScanResult, first_record_kind, scan_mrt
+from explorer.ingest.reader import ParseStats, file_sha256, parse_to_sink, states_table, verdict
 from explorer.store.imports import FileImport, FileRecord, find_imported, record_outcome
 from explorer.store.store import Store
 
@@ -85,12 +84,22 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
+@dataclass
+class _File:
+    path: Path
+    sha256: str
+    collector: str
+    kind: str                       # of its first record, for the parser
+    staged: str = ""                # the parser's Arrow IPC file
+    scan: ScanResult | None = None
+
+
 def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str | None = None,
            filter_text: str | None = None, jobs: int = 1, backend: str = "auto",
            on_progress: Callable[[str, int], None] | None = None) -> Iterator[Started | Outcome]:
     """Import files into the store, one transaction each; yield progress and one Outcome per file."""
     flt = parse_filter(filter_text) if filter_text else None
-    todo: list[tuple[Path, str, str]] = []
+    todo: list[_File] = []
     for path in discover(paths):
         sha = file_sha256(path)
         earlier = find_imported(store, sha)
@@ -98,73 +107,57 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
             yield Outcome(str(path), "already imported",
                           reason=f"same content as {earlier[1]} (file {earlier[0]}, {earlier[2]}); nothing added")
             continue
-        if any(sha == s for _, s, _ in todo):
+        if any(sha == f.sha256 for f in todo):
             yield Outcome(str(path), "already imported", reason="same content as another file of this import")
             continue
-        todo.append((path, sha, collector or collector_from_path(path.resolve())))
-    if jobs <= 1 or len(todo) <= 1:
-        yield from _ingest_inline(store, todo, flt, backend, on_progress)
-    else:
-        yield from _ingest_parallel(store, todo, flt, backend, jobs)
+        coll = collector or collector_from_path(path.resolve())
+        kind = first_record_kind(path)
+        if flt is not None and not flt.matches_file(coll, kind):
+            yield Outcome(str(path), "skipped", reason=f"filtered out ({flt.text}): a {kind} file of {coll}")
+            continue
+        todo.append(_File(path, sha, coll, kind))
+    if todo:
+        yield from _run(store, todo, flt, backend, max(1, jobs), on_progress)
 
 
-# -- one job ---------------------------------------------------------------------------------------
+# -- parser processes ------------------------------------------------------------------------------
 
-class _BackgroundWriter:
-    """Feeds Arrow tables to a FileImport on its own thread, a couple of batches behind the parser."""
-
-    def __init__(self, target: FileImport):
-        self.target = target
-        self.queue: queue.Queue = queue.Queue(maxsize=3)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (table := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.target.add(table)
-                except BaseException as exc:     # reported on the calling thread by finish()
-                    self.error = exc
-
-    def put(self, table: pa.Table) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(table)
-
-    def finish(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
+_progress: queue.Queue | None = None
 
 
-def _ingest_inline(store, todo, flt, backend, on_progress):
-    for path, sha, coll in todo:
-        yield Started(str(path), path.stat().st_size)
-        target = FileImport(store)
-        writer = _BackgroundWriter(target)
-        try:
-            try:
-                progress = (lambda n, p=str(path): on_progress(p, n)) if on_progress else None
-                result = read_file(path, writer.put, backend=backend, flt=flt, collector=coll, sha256=sha,
-                                   progress=progress)
-            finally:
-                writer.finish()
-            yield _store(store, target, result, coll, flt)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as exc:
-            yield _failure(store, path, sha, coll, backend, flt, exc)
-        finally:
-            target.close()
+def _init_worker(progress) -> None:
+    global _progress
+    _progress = progress
+    _die_with_parent()
 
 
-# -- several jobs ----------------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """Linux: a parser process ends when the ingest that started it is killed."""
+    try:
+        import ctypes
+        import signal
 
-def _read_to_ipc(path: str, out: str, backend: str, filter_text: str | None, coll: str, sha: str) -> ReadResult:
-    """Worker process: parse one file into an Arrow IPC stream file."""
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+_STAGING_PREFIX = "bgp-explorer-staging-"
+
+
+def _staging_folder() -> str:
+    """A fresh temporary folder; folders left by killed imports (their process gone) are removed."""
+    tmp = Path(tempfile.gettempdir())
+    if Path("/proc/self").exists():         # only where we can tell a live process from a gone one
+        for old in tmp.glob(_STAGING_PREFIX + "*"):
+            pid = old.name[len(_STAGING_PREFIX):].split("-")[0]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-")
+
+
+def _parse_to_ipc(path: str, out: str, kind: str, backend: str, filter_text: str | None) -> ParseStats:
+    """In a parser process: one file's elements into an Arrow IPC stream file."""
     flt = parse_filter(filter_text) if filter_text else None
     writer = None
 
@@ -174,75 +167,109 @@ def _read_to_ipc(path: str, out: str, backend: str, filter_text: str | None, col
             writer = pa.ipc.new_stream(out, table.schema)
         writer.write_table(table)
 
+    def progress(n: int) -> None:
+        if _progress is not None:
+            _progress.put((path, n))
+
     try:
-        return read_file(path, sink, backend=backend, flt=flt, collector=coll, sha256=sha)
+        return parse_to_sink(path, sink, kind=kind, backend=backend, flt=flt, progress=progress)
     finally:
         if writer is not None:
             writer.close()
 
 
-def _ingest_parallel(store, todo, flt, backend, jobs):
-    staging = tempfile.mkdtemp(prefix="bgp-explorer-staging-")
-    todo = sorted(todo, key=lambda t: t[0].stat().st_size, reverse=True)   # largest first: less idle at the end
-    filter_text = flt.text if flt else None
+def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
+    if jobs > 1:
+        todo = sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)   # largest first: no idle tail
+    staging = _staging_folder()
+    ctx = get_context("spawn")
+    progress = ctx.Queue()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            pending = {}
-            for i, (path, sha, coll) in enumerate(todo):
-                out = os.path.join(staging, f"{i}.arrow")
-                future = pool.submit(_read_to_ipc, str(path), out, backend, filter_text, coll, sha)
-                pending[future] = (path, sha, coll, out)
-                yield Started(str(path), path.stat().st_size)
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    path, sha, coll, out = pending.pop(future)
-                    yield _store_staged(store, future, path, sha, coll, out, flt, backend)
+        pending: dict[Future, _File] = {}
+        for i, f in enumerate(todo):
+            f.staged = os.path.join(staging, f"{i}.arrow")
+            pending[pool.submit(_parse_to_ipc, str(f.path), f.staged, f.kind, backend,
+                                flt.text if flt else None)] = f
+            yield Started(str(f.path), f.path.stat().st_size)
+        unscanned = list(todo)
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(progress, on_progress)
+            for future in sorted(done, key=lambda fut: todo.index(pending[fut])):
+                f = pending.pop(future)
+                if f.scan is None:
+                    f.scan = scan_mrt(f.path)
+                    unscanned.remove(f)
+                yield _store_staged(store, future, f, flt, backend)
+            if not done and unscanned:      # idle while the parsers work: walk the next file's headers
+                f = unscanned.pop(0)
+                f.scan = scan_mrt(f.path)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _store_staged(store, future, path, sha, coll, out, flt, backend) -> Outcome:
+def _drain(progress, on_progress) -> None:
+    while True:
+        try:
+            path, n = progress.get_nowait()
+        except queue.Empty:
+            return
+        if on_progress:
+            on_progress(path, n)
+
+
+def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outcome:
     target = FileImport(store)
     try:
-        result = future.result()
-        if os.path.exists(out):
-            with pa.memory_map(out) as source:
+        stats = future.result()
+        if os.path.exists(f.staged):
+            with pa.memory_map(f.staged) as source:
                 for batch in pa.ipc.open_stream(source):
                     target.add(batch)
-            os.remove(out)
-        return _store(store, target, result, coll, flt)
+            os.remove(f.staged)
+        return _store(store, target, f, stats, flt)
     except Exception as exc:
-        return _failure(store, path, sha, coll, backend, flt, exc)
+        return _failure(store, f, backend, flt, exc)
     finally:
         target.close()
 
 
-# -- both ------------------------------------------------------------------------------------------
-
-def _store(store: Store, target: FileImport, result: ReadResult, coll: str, flt: ElementFilter | None) -> Outcome:
-    if result.skipped:
-        return Outcome(result.path, "skipped", reason=result.skipped)
-    record = FileRecord(path=result.path, size=result.size, sha256=result.sha256, kind=result.kind,
-                        collector=coll, backend=result.backend, status=result.status, reason=result.reason,
-                        filter=flt.text if flt and not flt.is_empty else None, records=result.records,
-                        snapshot_ts_us=result.snapshot_ts_us, elapsed_s=result.elapsed_s)
-    if result.status in ("ok", "truncated", "damaged"):
-        target.commit(record, result.states)
+def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: ElementFilter | None) -> Outcome:
+    scan = f.scan
+    status, reason = verdict(scan, stats.elements, stats.backend)
+    states = states_table(scan) if scan.kind in ("rib", "updates") else None
+    times = [t for t in (stats.first_ts_us, stats.last_ts_us) if t is not None]
+    times += [c.ts_us for c in scan.state_changes[:1] + scan.state_changes[-1:]]
+    entries = stats.elements - stats.withdrawals
+    record = FileRecord(path=str(f.path), size=scan.size, sha256=f.sha256, kind=scan.kind, collector=f.collector,
+                        backend=stats.backend, status=status, reason=reason,
+                        filter=flt.text if flt and not flt.is_empty else None, records=scan.records,
+                        snapshot_ts_us=scan.first_ts_us if scan.kind == "rib" else None,
+                        elapsed_s=stats.elapsed_s,
+                        rib_entries=entries if scan.kind == "rib" else 0,
+                        announcements=entries if scan.kind != "rib" else 0,
+                        withdrawals=stats.withdrawals, state_changes=states.num_rows if states else 0,
+                        first_ts_us=min(times) if times else None, last_ts_us=max(times) if times else None)
+    if status in ("ok", "truncated", "damaged"):
+        target.commit(record, states)
     else:
         record_outcome(store, record)
-    record.elapsed_s = result.elapsed_s + record.extra.get("store_s", 0.0)
-    return Outcome(result.path, record.status, record=record, reason=record.reason)
+    return Outcome(str(f.path), record.status, record=record, reason=record.reason)
 
 
-def _failure(store, path, sha, coll, backend, flt, exc: Exception) -> Outcome:
+def _failure(store, f: _File, backend, flt, exc: Exception) -> Outcome:
     """The parser or the store failed on this file: nothing of it is kept; say so and go on."""
     reason = f"{type(exc).__name__}: {exc}"
-    record = FileRecord(path=str(path), size=Path(path).stat().st_size, sha256=sha, kind="unknown",
-                        collector=coll, backend=backend, status="failed", reason=reason,
+    record = FileRecord(path=str(f.path), size=f.path.stat().st_size, sha256=f.sha256, kind=f.kind,
+                        collector=f.collector, backend=backend, status="failed", reason=reason,
                         filter=flt.text if flt and not flt.is_empty else None)
     try:
         record_outcome(store, record)
     except Exception:
         pass    # the store itself is failing; the outcome below still tells the user
-    return Outcome(str(path), "failed", record=record, reason=reason, error=reason)
+    return Outcome(str(f.path), "failed", record=record, reason=reason, error=reason)

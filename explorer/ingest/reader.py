@@ -1,46 +1,40 @@
-"""Reading one local MRT file: the header walk, the backend's elements as Arrow, the file's verdict.
+"""Reading one local MRT file: the backend's elements as Arrow tables, and the file's verdict.
 
-``read_file`` runs wherever the parsing happens (the main process with one job, a worker process
-with several) and hands each Arrow table to a ``sink``. It never touches the store.
+``parse_to_sink`` runs in a parser process and hands each Arrow table to a ``sink``; ``verdict``
+combines what it read with the header walk (``mrt_scan``) into the file's status. Neither touches
+the store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from explorer.ingest.backends import ColumnBatch, get_backend
 from explorer.ingest.filters import ElementFilter
-from explorer.ingest.mrt_scan import ScanResult, scan_mrt
+from explorer.ingest.mrt_scan import ScanResult
 from explorer.store.imports import STAGE_SCHEMA, STATE_SCHEMA
 
 Sink = Callable[[pa.Table], None]
 
 
 @dataclass
-class ReadResult:
-    """Everything about a file except its elements, which went to the sink."""
+class ParseStats:
+    """What the parser process saw of a file (its elements went to the sink)."""
 
-    path: str
-    size: int
-    sha256: str
-    kind: str
     backend: str
-    elements: int
-    records: int
-    snapshot_ts_us: int | None
-    states: pa.Table
-    status: str
-    reason: str | None
-    elapsed_s: float
-    skipped: str | None = None          # why the file was not read at all (filtered out)
-    extra: dict = field(default_factory=dict)
+    elements: int = 0
+    withdrawals: int = 0
+    first_ts_us: int | None = None
+    last_ts_us: int | None = None
+    elapsed_s: float = 0.0
 
 
 def file_sha256(path: str | Path) -> str:
@@ -59,9 +53,15 @@ def to_table(batch: ColumnBatch, first_seq: int) -> pa.Table:
         pa.array(batch.peer_asn, pa.int64()),
         pa.array(batch.prefix, pa.string()),
         pa.array(batch.as_path, pa.string()),
-        pa.array(batch.communities, pa.list_(pa.string())),
+        _joined(pa.array(batch.communities, pa.list_(pa.string()))),
         pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)),
     ], schema=STAGE_SCHEMA)
+
+
+def _joined(lists: pa.Array) -> pa.Array:
+    """['2914:420', '2914:1405'] -> '2914:420 2914:1405' (empty -> NULL), in Arrow's C++ kernels."""
+    text = pc.binary_join(lists, " ")
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def states_table(scan: ScanResult) -> pa.Table:
@@ -76,39 +76,29 @@ def states_table(scan: ScanResult) -> pa.Table:
     }, schema=STATE_SCHEMA)
 
 
-def read_file(path: str | Path, sink: Sink, *, backend: str = "auto", flt: ElementFilter | None = None,
-              collector: str = "unknown", sha256: str | None = None,
-              progress: Callable[[int], None] | None = None) -> ReadResult:
-    """Walk the file's records, stream its elements to ``sink``, and say what became of it."""
+def parse_to_sink(path: str | Path, sink: Sink, *, kind: str, backend: str = "auto",
+                  flt: ElementFilter | None = None, progress: Callable[[int], None] | None = None) -> ParseStats:
+    """Stream the file's elements to ``sink`` as Arrow tables of ``STAGE_SCHEMA`` columns."""
     started = time.perf_counter()
-    path = str(path)
-    size = Path(path).stat().st_size
-    sha256 = sha256 or file_sha256(path)
-    scan = scan_mrt(path)
     parser = get_backend(backend)
-    result = ReadResult(path=path, size=size, sha256=sha256, kind=scan.kind, backend=parser.name,
-                        elements=0, records=scan.records, states=STATE_SCHEMA.empty_table(),
-                        snapshot_ts_us=scan.first_ts_us if scan.kind == "rib" else None,
-                        status="ok", reason=None, elapsed_s=0.0)
-    if flt is not None and not flt.matches_file(collector, scan.kind):
-        result.skipped = f"filtered out ({flt.text}) as a {scan.kind} file of collector {collector}"
-        return result
+    stats = ParseStats(backend=parser.name)
     keep = None if flt is None or flt.is_empty else flt.matches
-    if keep is not None and scan.kind == "rib":     # the parser calls RIB entries 'A'; the filter knows 'R'
+    if keep is not None and kind == "rib":      # the parser calls RIB entries 'A'; the filter knows 'R'
         matches = flt.matches
         keep = lambda et, *rest: matches("R" if et == "A" else et, *rest)  # noqa: E731
-    if scan.kind in ("rib", "updates"):
-        for batch in parser.batches(path, keep):
-            sink(to_table(batch, result.elements))
-            result.elements += len(batch)
+    if kind in ("rib", "updates"):
+        for batch in parser.batches(str(path), keep):
+            table = to_table(batch, stats.elements)
+            sink(table)
+            stats.elements += len(batch)
+            stats.withdrawals += batch.elem_type.count("W")
+            lo, hi = (v.as_py() for v in pc.min_max(table["ts_us"]).values())
+            stats.first_ts_us = lo if stats.first_ts_us is None else min(lo, stats.first_ts_us)
+            stats.last_ts_us = hi if stats.last_ts_us is None else max(hi, stats.last_ts_us)
             if progress:
-                progress(result.elements)
-        # State changes are kept whatever the filter: a session going down ends the routes of every
-        # prefix, filtered or not, so the intervals need them.
-        result.states = states_table(scan)
-    result.status, result.reason = verdict(scan, result.elements, parser.name)
-    result.elapsed_s = time.perf_counter() - started
-    return result
+                progress(stats.elements)
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
 
 
 def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | None]:
@@ -131,7 +121,7 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
         if scan.damaged_at is None and not scan.truncated:
             return "failed", f"0 elements: the {backend} backend decoded none of the {scan.records:,} records"
     if scan.damaged_at is not None:
-        return "damaged", f"{scan.problem}; {kept}"
+        return "damaged", f"{scan.problem.rstrip('.')}; {kept}"
     if scan.truncated:
-        return "truncated", f"{scan.problem}; {kept}"
+        return "truncated", f"{scan.problem.rstrip('.')}; {kept}"
     return "ok", None

@@ -24,7 +24,7 @@ STAGE_SCHEMA = pa.schema([
     ("peer_asn", pa.int64()),
     ("prefix", pa.string()),
     ("as_path", pa.string()),
-    ("communities", pa.list_(pa.string())),
+    ("communities", pa.string()),       # space separated, NULL when none
     ("seq", pa.int64()),
 ])
 
@@ -43,7 +43,7 @@ KEPT = ("ok", "truncated", "damaged")
 
 @dataclass
 class FileRecord:
-    """What the ingest knows about a file; the store fills in the element counts itself."""
+    """What the ingest knows about a file, as its row in ``files``."""
 
     path: str
     size: int
@@ -57,8 +57,7 @@ class FileRecord:
     records: int = 0
     snapshot_ts_us: int | None = None
     elapsed_s: float = 0.0
-    # filled by commit()
-    file_id: int | None = None
+    file_id: int | None = None      # set by the store
     rib_entries: int = 0
     announcements: int = 0
     withdrawals: int = 0
@@ -85,7 +84,7 @@ class FileImport:
         self.store = store
         self.con = store.cursor()
         self.con.execute("CREATE OR REPLACE TEMP TABLE stage (ts_us BIGINT, elem_type VARCHAR, peer_ip VARCHAR, "
-                         "peer_asn BIGINT, prefix VARCHAR, as_path VARCHAR, communities VARCHAR[], seq BIGINT)")
+                         "peer_asn BIGINT, prefix VARCHAR, as_path VARCHAR, communities VARCHAR, seq BIGINT)")
         self.rows = 0
 
     def add(self, batch: pa.Table | pa.RecordBatch) -> None:
@@ -96,7 +95,7 @@ class FileImport:
         self.rows += batch.num_rows
 
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
-        """Normalise the staged elements into the store in one transaction; fill in record's counts."""
+        """Normalise the staged elements into the store in one transaction; sets ``record.file_id``."""
         con = self.con
         started = time.perf_counter()
         if state_changes is None:
@@ -106,7 +105,7 @@ class FileImport:
         with self.store.transaction(con):
             # Only this file is being imported: replace any failed attempt at the same bytes.
             con.execute("DELETE FROM files WHERE sha256 = ? AND status NOT IN " + str(KEPT), [record.sha256])
-            file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
+            file_id = record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
             _add_dimensions(con, record.collector)
             con.execute(f"""
                 INSERT INTO elements
@@ -117,27 +116,14 @@ class FileImport:
                 JOIN sessions s ON s.collector = ? AND s.peer_ip = st.peer_ip AND s.peer_asn = st.peer_asn
                 JOIN prefixes p ON p.prefix = st.prefix
                 LEFT JOIN paths pa ON pa.path = st.as_path
-                LEFT JOIN communities c ON c.communities = array_to_string(st.communities, ' ')
-                ORDER BY st.seq""", [file_id, record.collector])
+                LEFT JOIN communities c ON c.communities = st.communities""", [file_id, record.collector])
             con.execute("""
                 INSERT INTO state_changes
                 SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, ?, x.seq
                 FROM _states x JOIN sessions s
                   ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""",
                         [file_id, record.collector])
-            counts = con.execute("""
-                SELECT count(*) FILTER (WHERE elem_type <> 'W'), count(*) FILTER (WHERE elem_type = 'W'),
-                       min(ts_us), max(ts_us) FROM stage""").fetchone()
-            states = con.execute("SELECT count(*), min(ts_us), max(ts_us) FROM _states").fetchone()
-            _fill_counts(record, rib, counts, states)
-            record.file_id = file_id
-            con.execute("""
-                INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, make_timestamp(?), make_timestamp(?),
-                    make_timestamp(?), ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""",
-                        [file_id, record.path, record.size, record.sha256, record.kind, record.collector,
-                         record.backend, record.first_ts_us, record.last_ts_us, record.snapshot_ts_us,
-                         record.rib_entries, record.announcements, record.withdrawals, record.state_changes,
-                         record.records, record.status, record.reason, record.filter, record.elapsed_s])
+            _insert_file_row(con, record)
             refresh_intervals(con, file_id)
         con.unregister("_states")
         record.extra["store_s"] = time.perf_counter() - started
@@ -152,14 +138,7 @@ def record_outcome(store: Store, record: FileRecord) -> FileRecord:
     with store.transaction() as con:
         con.execute("DELETE FROM files WHERE sha256 = ? AND status NOT IN " + str(KEPT), [record.sha256])
         record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
-        con.execute("""
-            INSERT INTO files (file_id, path, size, sha256, kind, collector, backend, records, status, reason,
-                               filter, imported_at, elapsed_s, rib_entries, announcements, withdrawals,
-                               state_changes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, 0, 0, 0, 0)""",
-                    [record.file_id, record.path, record.size, record.sha256, record.kind, record.collector,
-                     record.backend, record.records, record.status, record.reason, record.filter,
-                     record.elapsed_s])
+        _insert_file_row(con, record)
     return record
 
 
@@ -167,36 +146,37 @@ def _add_dimensions(con, collector: str) -> None:
     """New sessions, prefixes, paths and community sets of the staged file, each stored once."""
     con.execute("""
         INSERT INTO sessions
-        SELECT nextval('session_ids'), ?, n.peer_ip, n.peer_asn FROM (
+        SELECT (SELECT coalesce(max(session_id), 0) FROM sessions) + row_number() OVER (), ?, n.peer_ip, n.peer_asn
+        FROM (
             SELECT DISTINCT peer_ip, peer_asn FROM (
                 SELECT peer_ip, peer_asn FROM stage UNION ALL SELECT peer_ip, peer_asn FROM _states)
         ) n ANTI JOIN (SELECT * FROM sessions WHERE collector = ?) s
             ON s.peer_ip = n.peer_ip AND s.peer_asn = n.peer_asn""", [collector, collector])
     con.execute("""
         INSERT INTO prefixes
-        SELECT nextval('prefix_ids'), n.prefix, CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END,
+        SELECT (SELECT coalesce(max(prefix_id), 0) FROM prefixes) + row_number() OVER (), n.prefix, CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END,
                CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
         FROM (SELECT DISTINCT prefix FROM stage) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
     con.execute("""
         INSERT INTO paths
-        SELECT nextval('path_ids'), n.as_path,
+        SELECT (SELECT coalesce(max(path_id), 0) FROM paths) + row_number() OVER (), n.as_path,
                TRY_CAST(regexp_extract(n.as_path, '(\\d+)$', 1) AS UBIGINT)
         FROM (SELECT DISTINCT as_path FROM stage WHERE as_path IS NOT NULL) n
         ANTI JOIN paths p ON p.path = n.as_path""")
     con.execute("""
         INSERT INTO communities
-        SELECT nextval('community_ids'), n.c
-        FROM (SELECT DISTINCT array_to_string(communities, ' ') AS c FROM stage
-              WHERE communities IS NOT NULL AND len(communities) > 0) n
+        SELECT (SELECT coalesce(max(community_id), 0) FROM communities) + row_number() OVER (), n.c
+        FROM (SELECT DISTINCT communities AS c FROM stage WHERE communities IS NOT NULL) n
         ANTI JOIN communities c ON c.communities = n.c""")
 
 
-def _fill_counts(record: FileRecord, rib: bool, counts, states) -> None:
-    entries, withdrawals, first, last = counts
-    record.rib_entries = entries if rib else 0
-    record.announcements = 0 if rib else entries
-    record.withdrawals = withdrawals
-    record.state_changes = states[0]
-    times = [t for t in (first, last, states[1], states[2]) if t is not None]
-    record.first_ts_us = min(times) if times else None
-    record.last_ts_us = max(times) if times else None
+def _insert_file_row(con, r: FileRecord) -> None:
+    con.execute("""
+        INSERT INTO files (file_id, path, size, sha256, order_key, kind, collector, backend, first_ts, last_ts,
+                           snapshot_ts, rib_entries, announcements, withdrawals, state_changes, records, status,
+                           reason, filter, imported_at, elapsed_s)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, make_timestamp(?), make_timestamp(?), make_timestamp(?), ?, ?, ?, ?, ?, ?,
+                ?, ?, now()::TIMESTAMP, ?)""",
+                [r.file_id, r.path, r.size, r.sha256, int(r.sha256[:15], 16), r.kind, r.collector, r.backend,
+                 r.first_ts_us, r.last_ts_us, r.snapshot_ts_us, r.rib_entries, r.announcements, r.withdrawals,
+                 r.state_changes, r.records, r.status, r.reason, r.filter, r.elapsed_s])

@@ -33,7 +33,7 @@ _EVENTS = """
     ev AS (
         SELECT e.session_id, e.prefix_id, e.path_id, e.kind,
                CASE WHEN e.kind = 0 THEN epoch_us(f.snapshot_ts) * 4 ELSE epoch_us(e.ts) * 4 + 1 END AS k,
-               f.sha256 AS tb,
+               f.order_key AS tb,
                CASE WHEN e.kind = 0 THEN 0 ELSE e.seq END AS sub,
                a.bound
         FROM elements e
@@ -41,16 +41,15 @@ _EVENTS = """
         JOIN files f ON f.file_id = e.file_id
         WHERE e.ts >= make_timestamp(a.bound // 4)
     ),
-    live AS (SELECT * FROM ev WHERE k >= bound),
-    points AS (
-        SELECT session_id, prefix_id, k, tb, sub,
-               lead(k) OVER (PARTITION BY session_id, prefix_id ORDER BY k, tb, sub) AS next_k
-        FROM (SELECT DISTINCT session_id, prefix_id, k, tb, sub FROM live)
-    ),
     held AS (
-        SELECT l.session_id, l.prefix_id, l.path_id, l.k, p.next_k
-        FROM live l JOIN points p USING (session_id, prefix_id, k, tb, sub)
-        WHERE l.kind <> 2
+        -- the next event of the same (session, prefix); entries of one RIB dump share (k, tb, sub),
+        -- so the next *group* of equal keys is the next event
+        SELECT * FROM (
+            SELECT session_id, prefix_id, path_id, kind, k,
+                   first_value(k) OVER (PARTITION BY session_id, prefix_id ORDER BY k, tb, sub
+                                        GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
+            FROM ev WHERE k >= bound)
+        WHERE kind <> 2
     )
 """
 

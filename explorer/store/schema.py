@@ -34,6 +34,7 @@ CREATE TABLE files (
     path          VARCHAR,
     size          BIGINT,
     sha256        VARCHAR,
+    order_key     BIGINT,       -- from sha256: breaks ties between files at one instant, whatever the import order
     kind          VARCHAR,      -- 'rib' | 'updates' | 'legacy' | 'unknown'
     collector     VARCHAR,
     backend       VARCHAR,
@@ -52,7 +53,6 @@ CREATE TABLE files (
     elapsed_s     DOUBLE
 );
 
-CREATE SEQUENCE session_ids START 1;
 CREATE TABLE sessions (
     session_id INTEGER,
     collector  VARCHAR,
@@ -60,7 +60,6 @@ CREATE TABLE sessions (
     peer_asn   UBIGINT
 );
 
-CREATE SEQUENCE prefix_ids START 1;
 CREATE TABLE prefixes (
     prefix_id INTEGER,
     prefix    VARCHAR,
@@ -68,14 +67,12 @@ CREATE TABLE prefixes (
     length    UTINYINT
 );
 
-CREATE SEQUENCE path_ids START 1;
 CREATE TABLE paths (
     path_id    INTEGER,
     path       VARCHAR,         -- as received, e.g. '2914 1239 4837 131279' or '3 4 {5,6}'
     origin_asn UBIGINT          -- last AS of the path; NULL when the path ends in an AS_SET
 );
 
-CREATE SEQUENCE community_ids START 1;
 CREATE TABLE communities (
     community_id INTEGER,
     communities  VARCHAR        -- space separated, in the order received

@@ -44,8 +44,8 @@ def held_at(store, prefix: str, at: int) -> set[tuple[str, int, str]]:
         SELECT s.peer_ip, s.peer_asn, pa.path
         FROM intervals i
         JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id) JOIN paths pa USING (path_id)
-        WHERE p.prefix = ? AND i.start_ts <= make_timestamp(? * 1000000)
-          AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(? * 1000000))""", [prefix, at, at]).fetchall()
+        WHERE p.prefix = ? AND i.start_ts <= make_timestamp(?::BIGINT * 1000000)
+          AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?::BIGINT * 1000000))""", [prefix, at, at]).fetchall()
     return {(ip, int(asn), path) for ip, asn, path in rows}
 
 
@@ -89,8 +89,8 @@ def test_whole_file_replay_at_several_instants(store):
         got = {(ip, int(asn), pfx, p) for ip, asn, pfx, p in store.con.execute("""
             SELECT s.peer_ip, s.peer_asn, x.prefix, pa.path FROM intervals i
             JOIN sessions s USING (session_id) JOIN prefixes x USING (prefix_id) JOIN paths pa USING (path_id)
-            WHERE i.start_ts <= make_timestamp(? * 1000000)
-              AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(? * 1000000))""", [at, at]).fetchall()}
+            WHERE i.start_ts <= make_timestamp(?::BIGINT * 1000000)
+              AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?::BIGINT * 1000000))""", [at, at]).fetchall()}
         assert got == want, at
 
 
