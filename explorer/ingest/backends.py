@@ -47,9 +47,9 @@ ElementPredicate = Callable[[str, int, str, str | None, list | None], bool]
 class Backend(Protocol):
     name: str
 
-    def batches(self, path: str, keep: ElementPredicate | None = None,
-                batch_size: int = BATCH) -> Iterator[ColumnBatch]:
-        """Normalised elements of a local file, ``batch_size`` at a time."""
+    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
+                kind: str = "updates") -> Iterator[ColumnBatch]:
+        """Normalised elements of a local file (``kind`` 'rib' or 'updates'), ``batch_size`` at a time."""
 
 
 class BackendUnavailable(RuntimeError):
@@ -66,8 +66,8 @@ class BgpkitBackend:
 
         self._parser = pybgpkit_parser.Parser
 
-    def batches(self, path: str, keep: ElementPredicate | None = None,
-                batch_size: int = BATCH) -> Iterator[ColumnBatch]:
+    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
+                kind: str = "updates") -> Iterator[ColumnBatch]:
         if "://" in str(path):
             raise ValueError(f"{path}: only local files are read (the parser would download a URL)")
         # The batch keeps every element's strings and lists alive; Python's cyclic collector would

@@ -65,7 +65,9 @@ def _joined(lists: pa.Array) -> pa.Array:
 
 
 def states_table(scan: ScanResult) -> pa.Table:
-    changes = scan.state_changes
+    """The scan's state changes that name their peer. Zebra's shortened 8-byte records (1999-2001)
+    carry no peer address and peer AS 0: they cannot be attributed to a session, so they are left out."""
+    changes = [c for c in scan.state_changes if c.peer_ip]
     return pa.Table.from_pydict({
         "ts_us": [c.ts_us for c in changes],
         "peer_ip": [c.peer_ip for c in changes],
@@ -87,7 +89,7 @@ def parse_to_sink(path: str | Path, sink: Sink, *, kind: str, backend: str = "au
         matches = flt.matches
         keep = lambda et, *rest: matches("R" if et == "A" else et, *rest)  # noqa: E731
     if kind in ("rib", "updates"):
-        for batch in parser.batches(str(path), keep):
+        for batch in parser.batches(str(path), keep, kind=kind):
             table = to_table(batch, stats.elements)
             sink(table)
             stats.elements += len(batch)
@@ -110,7 +112,7 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
     if scan.records == 0 and scan.damaged_at is None and not scan.truncated:
         return "failed", "no MRT records: the file is empty"
     if scan.damaged_at is not None and scan.records == 0:
-        return "failed", f"not an MRT file: {scan.problem}"
+        return "failed", scan.problem
     if scan.kind == "unknown":
         types = ", ".join(f"{t}/{s}" for t, s in sorted(scan.record_types))
         return "failed", f"0 elements: no RIB or update records (MRT type/subtype {types})"

@@ -10,7 +10,7 @@ intervals it changes. If anything fails or the process dies before COMMIT, the s
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -64,10 +64,6 @@ class FileRecord:
     state_changes: int = 0
     first_ts_us: int | None = None
     last_ts_us: int | None = None
-    extra: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
@@ -95,7 +91,10 @@ class FileImport:
         self.rows += batch.num_rows
 
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
-        """Normalise the staged elements into the store in one transaction; sets ``record.file_id``."""
+        """Normalise the staged elements into the store in one transaction.
+
+        Sets ``record.file_id`` and adds the time spent here to ``record.elapsed_s``.
+        """
         con = self.con
         started = time.perf_counter()
         if state_changes is None:
@@ -126,7 +125,7 @@ class FileImport:
             _insert_file_row(con, record)
             refresh_intervals(con, file_id)
         con.unregister("_states")
-        record.extra["store_s"] = time.perf_counter() - started
+        record.elapsed_s += time.perf_counter() - started
         return record
 
     def close(self) -> None:
