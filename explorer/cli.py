@@ -106,7 +106,7 @@ def _cmd_ingest(args) -> int:
                 bars.close(event.path)
                 outcomes.append(event)
                 if not args.json:
-                    print(_outcome_line(event), flush=True)
+                    bars.write(_outcome_line(event))
         except FileNotFoundError as exc:
             print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -134,23 +134,34 @@ def _outcome_line(o) -> str:
 
 
 class _Bars:
-    """A tqdm bar per file, elements and elements per second, only on a terminal."""
+    """A tqdm bar per file being parsed, elements and elements per second, only on a terminal."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bars: dict = {}
 
     def start(self, path: str) -> None:
+        pass        # a file waiting for a parser gets its bar when its first elements arrive
+
+    def update(self, path: str, elements: int) -> None:
+        if not self.enabled:
+            return
+        bar = self.bars.get(path)
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = self.bars[path] = tqdm(desc=os.path.basename(path), unit=" elements", unit_scale=True,
+                                         leave=False, file=sys.stderr, mininterval=0, initial=elements)
+        bar.update(elements - bar.n)
+
+    def write(self, line: str) -> None:
+        """Print above the bars without tearing them."""
         if self.enabled:
             from tqdm import tqdm
 
-            self.bars[path] = tqdm(desc=os.path.basename(path), unit=" elements", unit_scale=True,
-                                   leave=False, file=sys.stderr)
-
-    def update(self, path: str, elements: int) -> None:
-        bar = self.bars.get(path)
-        if bar is not None:
-            bar.update(elements - bar.n)
+            tqdm.write(line, file=sys.stdout)
+        else:
+            print(line, flush=True)
 
     def close(self, path: str) -> None:
         bar = self.bars.pop(path, None)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
-BATCH = 200_000
+BATCH = 100_000
 
 
 @dataclass
