@@ -107,8 +107,9 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
     """The file's status and, unless all is well, one sentence on what was read and what was not."""
     kept = f"kept the {elements:,} elements read before it"
     if scan.kind == "legacy":
+        damage = f" {scan.problem}" if scan.damaged_at is not None else ""
         return "unsupported", (f"0 elements: legacy MRT type 5 (BGP, deprecated since 2011) is not supported; "
-                               f"{scan.records:,} records left unread")
+                               f"{scan.records:,} records left unread.{damage}")
     if scan.records == 0 and scan.damaged_at is None and not scan.truncated:
         return "failed", "no MRT records: the file is empty"
     if scan.damaged_at is not None and scan.records == 0:
@@ -126,4 +127,4 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
         return "damaged", f"{scan.problem.rstrip('.')}; {kept}"
     if scan.truncated:
         return "truncated", f"{scan.problem.rstrip('.')}; {kept}"
-    return "ok", None
+    return "ok", scan.problem          # a note, e.g. state changes that name no peer
