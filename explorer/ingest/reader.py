@@ -107,9 +107,8 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
     """The file's status and, unless all is well, one sentence on what was read and what was not."""
     kept = f"kept the {elements:,} elements read before it"
     if scan.kind == "legacy":
-        damage = f" {scan.problem}" if scan.damaged_at is not None else ""
-        return "unsupported", (f"0 elements: legacy MRT type 5 (BGP, deprecated since 2011) is not supported; "
-                               f"{scan.records:,} records left unread.{damage}")
+        unread = scan.problem if scan.damaged_at is not None else f"{scan.records:,} records left unread."
+        return "unsupported", f"0 elements: legacy MRT type 5 (BGP, deprecated since 2011) is not supported. {unread}"
     if scan.records == 0 and scan.damaged_at is None and not scan.truncated:
         return "failed", "no MRT records: the file is empty"
     if scan.damaged_at is not None and scan.records == 0:
