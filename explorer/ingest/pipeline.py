@@ -198,13 +198,15 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
             _drain(progress, on_progress)
             for future in sorted(done, key=lambda fut: todo.index(pending[fut])):
                 f = pending.pop(future)
-                if f.scan is None:
-                    f.scan = scan_mrt(f.path)
+                if f in unscanned:
                     unscanned.remove(f)
                 yield _store_staged(store, future, f, flt, backend)
             if not done and unscanned:      # idle while the parsers work: walk the next file's headers
                 f = unscanned.pop(0)
-                f.scan = scan_mrt(f.path)
+                try:
+                    f.scan = scan_mrt(f.path)
+                except Exception:
+                    pass                    # walked again in _store_staged, where the error is reported
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -226,6 +228,8 @@ def _drain(progress, on_progress) -> None:
 def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outcome:
     target = FileImport(store)
     try:
+        if f.scan is None:
+            f.scan = scan_mrt(f.path)
         stats = future.result()
         if os.path.exists(f.staged):
             with pa.memory_map(f.staged) as source:
@@ -253,7 +257,8 @@ def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: E
                         elapsed_s=stats.elapsed_s,
                         rib_entries=entries if scan.kind == "rib" else 0,
                         announcements=entries if scan.kind != "rib" else 0,
-                        withdrawals=stats.withdrawals, state_changes=states.num_rows if states else 0,
+                        withdrawals=stats.withdrawals,
+                        state_changes=states.num_rows if states is not None else 0,
                         first_ts_us=min(times) if times else None, last_ts_us=max(times) if times else None)
     if status in ("ok", "truncated", "damaged"):
         target.commit(record, states)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 
 from explorer.ingest.pipeline import ingest
 from explorer.store import Store
