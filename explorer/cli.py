@@ -56,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--filter", metavar="EXPR", help="bgpstream filter, e.g. 'prefix more 175.45.176.0/22 and "
                                                       "path _131279_' (elements outside it are not stored)")
     ing.add_argument("--jobs", type=int, default=1, help="parser processes (default 1)")
-    ing.add_argument("--backend", default="auto", choices=["auto", "bgpkit", "bgpstream"],
-                     help="parser backend (default: pybgpkit-parser)")
+    ing.add_argument("--backend", default="auto", choices=["auto", "bgpkit", "bgpdump", "bgpstream"],
+                     help="parser backend (default auto: pybgpkit-parser, and bgpdump where installed for "
+                          "the files it cannot read)")
     ing.add_argument("--start", help="online ingest: start time (UTC, ISO 8601 or Unix seconds)")
     ing.add_argument("--end", help="online ingest: end time")
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")

@@ -246,7 +246,7 @@ def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outco
 def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: ElementFilter | None) -> Outcome:
     scan = f.scan
     status, reason = verdict(scan, stats.elements, stats.backend)
-    states = states_table(scan) if scan.kind in ("rib", "updates") else None
+    states = states_table(scan) if stats.elements or scan.kind in ("rib", "updates") else None
     times = [t for t in (stats.first_ts_us, stats.last_ts_us) if t is not None]
     times += [c.ts_us for c in scan.state_changes[:1] + scan.state_changes[-1:]]
     entries = stats.elements - stats.withdrawals

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from explorer.ingest.backends import ColumnBatch, get_backend
+from explorer.ingest.backends import BackendUnavailable, ColumnBatch, get_backend
 from explorer.ingest.filters import ElementFilter
 from explorer.ingest.mrt_scan import ScanResult
 from explorer.store.imports import STAGE_SCHEMA, STATE_SCHEMA
@@ -82,13 +82,33 @@ def parse_to_sink(path: str | Path, sink: Sink, *, kind: str, backend: str = "au
                   flt: ElementFilter | None = None, progress: Callable[[int], None] | None = None) -> ParseStats:
     """Stream the file's elements to ``sink`` as Arrow tables of ``STAGE_SCHEMA`` columns."""
     started = time.perf_counter()
-    parser = get_backend(backend)
-    stats = ParseStats(backend=parser.name)
     keep = None if flt is None or flt.is_empty else flt.matches
-    if keep is not None and kind == "rib":      # the parser calls RIB entries 'A'; the filter knows 'R'
+    if keep is not None and kind == "rib":      # the parsers call RIB entries 'A'; the filter knows 'R'
         matches = flt.matches
         keep = lambda et, *rest: matches("R" if et == "A" else et, *rest)  # noqa: E731
-    if kind in ("rib", "updates"):
+    parser = get_backend(backend)
+    if backend == "auto" and kind == "legacy":
+        parser = _second_backend() or parser
+    stats = _parse(parser, path, sink, kind, keep, progress)
+    if backend == "auto" and stats.elements == 0 and parser.name == "bgpkit" and kind in ("rib", "updates"):
+        # Nothing decoded from a file whose records are there: let bgpdump try, where installed.
+        second = _second_backend()
+        if second is not None:
+            stats = _parse(second, path, sink, kind, keep, progress)
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def _second_backend():
+    try:
+        return get_backend("bgpdump")
+    except BackendUnavailable:
+        return None
+
+
+def _parse(parser, path, sink: Sink, kind: str, keep, progress) -> ParseStats:
+    stats = ParseStats(backend=parser.name)
+    if kind in ("rib", "updates", "legacy"):
         for batch in parser.batches(str(path), keep, kind=kind):
             table = to_table(batch, stats.elements)
             sink(table)
@@ -99,16 +119,19 @@ def parse_to_sink(path: str | Path, sink: Sink, *, kind: str, backend: str = "au
             stats.last_ts_us = hi if stats.last_ts_us is None else max(hi, stats.last_ts_us)
             if progress:
                 progress(stats.elements)
-    stats.elapsed_s = time.perf_counter() - started
     return stats
 
 
 def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | None]:
     """The file's status and, unless all is well, one sentence on what was read and what was not."""
     kept = f"kept the {elements:,} elements read before it"
-    if scan.kind == "legacy":
+    if scan.damaged_at is not None and backend == "bgpdump" and elements:
+        return "failed", (f"{scan.problem.rstrip('.')}; bgpdump reads on past such a record and invents elements "
+                          "from its bytes, so nothing of this file was kept")
+    if scan.kind == "legacy" and elements == 0:
         unread = scan.problem if scan.damaged_at is not None else f"{scan.records:,} records left unread."
-        return "unsupported", f"0 elements: legacy MRT type 5 (BGP, deprecated since 2011) is not supported. {unread}"
+        return "unsupported", (f"0 elements: legacy MRT type 5 (BGP, deprecated since 2011) is not supported by "
+                               f"the {backend} backend (install bgpdump to read it). {unread}")
     if scan.records == 0 and scan.damaged_at is None and not scan.truncated:
         return "failed", "no MRT records: the file is empty"
     if scan.damaged_at is not None and scan.records == 0:

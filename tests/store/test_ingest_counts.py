@@ -68,3 +68,29 @@ def test_microseconds_are_kept(store):
         SELECT epoch_us(e.ts) FROM elements e JOIN prefixes p USING (prefix_id)
         WHERE p.prefix = '175.45.176.0/24'""").fetchall()
     assert ts == [(1445565708372152,)]
+
+
+def test_both_backends_store_the_same_routes(tmp_path):
+    """The bgpdump backend and pybgpkit-parser, two independent decoders, give the same store."""
+    from explorer.store import Store
+
+    path = data_file("mrt/dnas__rrc23.updates.20220421.0200.gz")
+    bgpdump_counts(path)                                   # skips when bgpdump is not installed
+    stores = []
+    for backend in ("bgpkit", "bgpdump"):
+        with Store(tmp_path / f"{backend}.duckdb") as store:
+            [outcome] = outcomes(store, path, backend=backend)
+            assert outcome.record.backend == backend
+            stores.append(set(store.con.execute("""
+                SELECT s.peer_ip, p.prefix, pa.path, c.communities, i.start_ts, i.end_ts
+                FROM intervals i JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)
+                JOIN paths pa USING (path_id)
+                JOIN (SELECT DISTINCT session_id, prefix_id, path_id, community_id, ts FROM elements) e
+                  ON e.session_id = i.session_id AND e.prefix_id = i.prefix_id AND e.path_id = i.path_id
+                 AND e.ts = i.start_ts
+                LEFT JOIN communities c USING (community_id)""").fetchall()))
+    # bgpdump -m prints standard communities only; pybgpkit-parser adds large and extended ones
+    standard = lambda c: " ".join(t for t in (c or "").split() if t.count(":") == 1) or None  # noqa: E731
+    kit, dump = ({(*row[:3], standard(row[3]), *row[4:]) for row in rows} for rows in stores)
+    assert len(kit) > 40_000
+    assert kit == dump

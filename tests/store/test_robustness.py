@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,11 +58,33 @@ def test_bad_file_has_an_outcome_and_keeps_the_store(store, name):
         == before["elements"]
 
 
-def test_legacy_type5_is_named(store):
-    [outcome] = [e for e in ingest(store, [data_file("mrt-bad/bgpkit-rrc00__updates.19990903.1041.gz")])
-                 if hasattr(e, "status")]
+def test_legacy_type5_is_named_by_the_default_parser(store):
+    [outcome] = [e for e in ingest(store, [data_file("mrt-bad/bgpkit-rrc00__updates.19990903.1041.gz")],
+                                   backend="bgpkit") if hasattr(e, "status")]
     assert outcome.status == "unsupported"
     assert "legacy MRT type 5" in outcome.reason and outcome.reason.startswith("0 elements")
+    assert store.con.execute("SELECT count(*) FROM elements").fetchone()[0] == 0
+
+
+@pytest.mark.skipif(shutil.which("bgpdump") is None, reason="bgpdump (the second backend) is not installed")
+def test_second_backend_reads_what_the_first_cannot(store):
+    legacy, withdrawal = (data_file("mrt-bad/bgpkit-rrc00__updates.19990903.1041.gz"),
+                          data_file("mrt-bad/bgpdump__updates.long_withdrawal.gz"))
+    first, second = [e for e in ingest(store, [legacy, withdrawal]) if hasattr(e, "status")]
+    # ../shared/data/README.md: bgpdump prints 65,315 lines for this file (A, W and STATE)
+    assert first.status == "ok" and first.record.backend == "bgpdump"
+    r = first.record
+    assert r.announcements + r.withdrawals + r.state_changes == 65_315
+    # ... and 4,096 withdrawals from this one message, which pybgpkit-parser 0.6.2 reads as none
+    assert (second.status, second.record.withdrawals) == ("ok", 4_096)
+
+
+def test_damaged_legacy_file_keeps_nothing_invented(store):
+    [outcome] = [e for e in ingest(store, [data_file("mrt-bad/bgpkit-rrc00__updates.20000325.0345.gz")])
+                 if hasattr(e, "status")]
+    assert outcome.status in ("failed", "unsupported")
+    assert "Record 5 at byte 188" in outcome.reason
+    assert store.con.execute("SELECT count(*) FROM elements").fetchone()[0] == 0
 
 
 def test_reimport_adds_nothing(store):
@@ -139,7 +162,7 @@ def test_cli_json_summary_shape(store_path):
 
 
 def test_bad_exit_status_when_a_file_fails(store_path):
-    proc = run_cli("ingest", str(data_file(GOOD)), str(data_file("mrt-bad/bgpkit-rrc00__updates.19991214.1621.gz")),
-                   store_path=store_path)
+    proc = run_cli("ingest", "--backend", "bgpkit", str(data_file(GOOD)),
+                   str(data_file("mrt-bad/bgpkit-rrc00__updates.19991214.1621.gz")), store_path=store_path)
     assert proc.returncode == 1
     assert "unsupported" in proc.stdout and "legacy MRT type 5" in proc.stdout
