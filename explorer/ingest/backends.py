@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
-BATCH = 100_000
+BATCH = 200_000
 
 
 @dataclass
