@@ -182,6 +182,10 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
     if jobs > 1:
         todo = sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)   # largest first: no idle tail
     staging = _staging_folder()
+    # The parsers each need a core; DuckDB gets the rest (measured on two cores with one job:
+    # 15.1 s instead of 15.8 s over the bench files, and 0.4 s less CPU).
+    threads = store.con.execute("SELECT current_setting('threads')").fetchone()[0]
+    store.con.execute(f"SET threads = {max(1, (os.cpu_count() or 1) - jobs)}")
     ctx = get_context("spawn")
     progress = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
@@ -213,6 +217,7 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
     finally:
         pool.shutdown(wait=True)
         shutil.rmtree(staging, ignore_errors=True)
+        store.con.execute(f"SET threads = {int(threads)}")
 
 
 def _drain(progress, on_progress) -> None:
