@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 from explorer import __version__
 from explorer.store import Store, StoreError, resolve_store_path
@@ -44,9 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"bgp-explorer {__version__}")
     p.add_argument("--store", metavar="PATH",
                    help=f"the store file (default: ${ENV_VAR}, else {resolve_store_path(None)})")
+    p.set_defaults(demo=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    store_opts = _store_options()
 
-    ing = sub.add_parser("ingest", help="import MRT files (RIB dumps, updates; plain, .gz, .bz2) into the store",
+    ing = sub.add_parser("ingest", parents=[store_opts], help="import MRT files (RIB dumps, updates; plain, .gz, .bz2) into the store",
                          description="Import MRT files or folders (recursively) into the store, one transaction "
                                      "per file. Without PATH, with --start/--end: fetch a collector's archives "
                                      "online through pybgpstream's broker (needs libbgpstream).")
@@ -64,16 +67,35 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")
     ing.set_defaults(run=_cmd_ingest)
 
-    info = sub.add_parser("info", help="what the store holds")
+    info = sub.add_parser("info", parents=[store_opts], help="what the store holds")
     info.add_argument("--json", action="store_true")
     info.set_defaults(run=_cmd_info)
 
-    exp = sub.add_parser("export-parquet", help="write the store as Parquet partitioned by collector and day",
+    exp = sub.add_parser("export-parquet", parents=[store_opts], help="write the store as Parquet partitioned by collector and day",
                          description="Write every table as Parquet; elements, state changes and intervals are "
                                      "partitioned by collector and day (Hive layout) for DuckDB, Spark or Trino.")
     exp.add_argument("folder")
     exp.set_defaults(run=_cmd_export)
     return p
+
+
+def _store_options() -> argparse.ArgumentParser:
+    """``--store`` and ``--demo``, accepted after every command as well as before it."""
+    opts = argparse.ArgumentParser(add_help=False)
+    opts.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
+                      help="the store file (default: $%s, else the user data folder)" % ENV_VAR)
+    opts.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                      help="use the embedded demo store (North Korea, December 2014; built on first use)")
+    return opts
+
+
+def store_path(args) -> Path:
+    """The store a command works on: the demo's when ``--demo`` is given, else ``resolve_store_path``."""
+    if getattr(args, "demo", False):
+        from explorer.demo import ensure_demo_store
+
+        return ensure_demo_store()
+    return resolve_store_path(args.store)
 
 
 # -- ingest ----------------------------------------------------------------------------------------
@@ -96,7 +118,7 @@ def _cmd_ingest(args) -> int:
             return EXIT_USAGE
     bars = _Bars(enabled=not args.json and sys.stderr.isatty())
     outcomes: list[Outcome] = []
-    with Store(resolve_store_path(args.store)) as store:
+    with Store(store_path(args)) as store:
         try:
             events = ingest(store, args.paths, collector=args.collector, filter_text=args.filter,
                             jobs=args.jobs, backend=args.backend, on_progress=bars.update)
@@ -114,7 +136,7 @@ def _cmd_ingest(args) -> int:
     if args.json:
         backends = sorted({o.record.backend for o in outcomes if o.record})
         print(json.dumps({"backend": backends[0] if len(backends) == 1 else backends,
-                          "store": str(resolve_store_path(args.store)),
+                          "store": str(store_path(args)),
                           "files": [o.summary() for o in outcomes]}, indent=2))
     else:
         failed = sum(o.failed for o in outcomes)
@@ -183,7 +205,7 @@ def _cmd_ingest_online(args) -> int:
         print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with Store(resolve_store_path(args.store)) as store:
+        with Store(store_path(args)) as store:
             outcomes = list(ingest_online(store, args.collector, start, end, filter_text=args.filter))
     except BackendUnavailable as exc:
         print(f"bgp-explorer ingest: the online form needs pybgpstream, which is not available here: {exc}",
@@ -214,7 +236,7 @@ def parse_time(text: str) -> int:
 def _cmd_info(args) -> int:
     from explorer.store.summary import store_summary
 
-    path = resolve_store_path(args.store)
+    path = store_path(args)
     if not path.exists():
         print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH...")
         return EXIT_OK
@@ -241,7 +263,7 @@ def _cmd_info(args) -> int:
 def _cmd_export(args) -> int:
     from explorer.store.parquet import export_parquet
 
-    with Store(resolve_store_path(args.store), read_only=True) as store:
+    with Store(store_path(args), read_only=True) as store:
         rows = export_parquet(store, args.folder)
     for table, n in rows.items():
         print(f"{table:15} {n:>12,} rows")
