@@ -62,8 +62,9 @@ class GraphPane(QWidget):
         self.labels = []
         self.data = data
         self.current = None
+        self.pos, self.where = np.zeros((0, 2)), {}
         if data is None or not len(data.layout.asns):
-            self.graph.setData(pos=np.zeros((0, 2)), adj=None)
+            self.graph.setData(pos=self.pos, adj=None)
             return
         self.pos = data.layout.pos * np.array([X_SPACING, 1.0])
         self.where = data.layout.index()
@@ -82,6 +83,12 @@ class GraphPane(QWidget):
             return
         self.current, self.selected = g, selected
         n = len(d.layout.asns)
+        if n == 0:
+            self.graph.setData(pos=self.pos, adj=None)
+            self.empty.setText(f"No routes for {d.label} in this window:\nno AS path to draw")
+            self.empty.setPos(0, 0)
+            self.footer.setText(self._footer(g))
+            return
         adj = np.array([(self.where[s], self.where[t]) for s, t in g.edges], dtype=np.int64).reshape(-1, 2)
         routes = np.array(list(g.edges.values()), float)
         widths = 1.0 + 5.0 * np.sqrt(routes / routes.max()) if len(routes) else routes
