@@ -113,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         out = data_dir() / "explorer-window.png"
         print(f"No display here (no $DISPLAY or $WAYLAND_DISPLAY): rendering the window for {state.describe()} "
               f"offscreen to {out} instead.")
-        render_png(path, state, out, note=note)
+        try:
+            render_png(path, state, out, note=note)
+        except (RuntimeError, StoreError) as exc:
+            print(f"bgp-explorer-window: {exc}", file=sys.stderr)
+            return 1
         print(f"Wrote {out}")
         return 0
     app = app_instance()
