@@ -159,7 +159,8 @@ class GraphPane(QWidget):
 
     def _footer(self, g: GraphAt) -> str:
         swatch = " ".join(f"<span style='color:{c}'>&#9679;</span> {r}" for r, c in ROLE_COLOURS.items())
-        return (f"<b>AS paths at {utc(g.at)}</b>: {g.routes_at} routes held; edge width grows with routes "
+        fine = self.data is not None and self.data.state.step < 60
+        return (f"<b>AS paths at {utc(g.at, fine)}</b>: {g.routes_at} routes held; edge width grows with routes "
                 f"(peer session x prefix) over the adjacency. {swatch} <span style='color:{ABSENT}'>&#9679;</span> "
                 f"no route now. <span style='color:{LOST}'>- - -</span> held at the window's start, lost now "
                 f"({len(g.lost)}). Layout: layers by hops from the origin, fixed for the window.")

@@ -198,7 +198,7 @@ class TimelinePane(QWidget):
         k = d.index_at(t)
         ups = ", ".join(f"{as_label(u, d.names)}: {int(s[k])}" for u, s in
                         sorted(d.by_upstream.items(), key=lambda kv: -int(kv[1][k]))[:3] if s[k])
-        return (f"<b>{utc(int(d.instants[k]))}</b>: {int(d.visible_prefixes[k])} of {len(d.prefixes)} prefixes "
+        return (f"<b>{utc(int(d.instants[k]), d.state.step < 60)}</b>: {int(d.visible_prefixes[k])} of {len(d.prefixes)} prefixes "
                 f"visible, {int(d.visible_slash24[k])} /24s" + (f" ({ups})" if ups else "") +
                 f"; {int(d.announcements[k])} announcements, {int(d.withdrawals[k])} withdrawals in the bin")
 
