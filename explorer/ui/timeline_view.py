@@ -125,7 +125,11 @@ class TimelinePane(QWidget):
                             "drag the black line to move the cursor, Shift+drag to set the window.")
 
     def _curve(self, x, y, **kw) -> pg.PlotDataItem:
-        c = pg.PlotDataItem(x, y, stepMode="center", **kw)
+        # Steps drawn as a plain line through (t0, y0) (t1, y0) (t1, y1) ...: pyqtgraph's stepMode does
+        # not survive clip-to-view (x and y come out of different lengths).
+        xs = np.repeat(np.asarray(x, float), 2)[1:-1]
+        ys = np.repeat(np.asarray(y, float), 2)
+        c = pg.PlotDataItem(xs, ys, **kw)
         self.main.addItem(c)
         c.setDownsampling(auto=True, method="peak")
         c.setClipToView(True)

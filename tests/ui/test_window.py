@@ -42,7 +42,7 @@ def test_graph_at_the_cursor_equals_the_routes_held_then(open_window, kp_store_p
     assert w.graph.edges[(4837, 134544)] == 6 and w.graph.edges[(2914, 1239)] == 4
     assert w.graph_pane.drawn_edges == set(expected)
     assert sorted(w.prefixes.rows()) == ["175.45.176.0/24", "175.45.177.0/24", "175.45.178.0/24", "175.45.179.0/24"]
-    assert "02:04 UTC" in w.timeline.readout.text()
+    assert "2022-04-21 02:04:00 UTC" in w.timeline.readout.text()
 
 
 def test_moving_the_cursor_moves_the_graph_and_marks_lost_adjacencies(open_window, kp_store_path, qtbot):
