@@ -82,6 +82,11 @@ def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, i
         w = ExplorerWindow(store, state, remember=False, note=note)
         w.resize(*size)
         w.show()
+        if (w.width(), w.height()) != tuple(size):
+            smallest = w.minimumSizeHint()
+            w.close()
+            raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
+                               f"{smallest.width()}x{smallest.height()} pixels")
         if not wait_until_shown(w):
             raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
         if w.error:

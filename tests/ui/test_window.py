@@ -147,3 +147,27 @@ def test_the_screenshot_command_refuses_an_unreadable_window(kp_store_path, tmp_
     rc = main(["screenshot", "--store", str(kp_store_path), "--origin", "131279", "--start", "2022-04-21T02:05:00Z",
                "--end", "2022-04-21T02:00:00Z", "--out", str(tmp_path / "x.png")])
     assert rc == 2 and "before it starts" in capsys.readouterr().err
+
+
+def test_the_screenshot_command_renders_a_saved_view(kp_store_path, tmp_path, qtbot):
+    import json
+
+    from PySide6.QtGui import QImage
+
+    from explorer.cli import main
+
+    briefing = tmp_path / "view.json"
+    briefing.write_text(json.dumps({"view": rrc23_state("2022-04-21T02:03:40Z", timeline_mode="peers").to_dict()}))
+    out = tmp_path / "saved.png"
+    assert main(["screenshot", "--store", str(kp_store_path), "--briefing", str(briefing), "--out", str(out),
+                 "--size", "1400x800"]) == 0
+    assert QImage(str(out)).width() == 1400
+
+
+def test_the_screenshot_command_says_when_the_size_is_too_small(kp_store_path, tmp_path, capsys):
+    from explorer.cli import main
+
+    rc = main(["screenshot", "--store", str(kp_store_path), "--prefix", "175.45.176.0/22", "--start",
+               "2022-04-21T02:00:00Z", "--end", "2022-04-21T02:05:00Z", "--out", str(tmp_path / "x.png"),
+               "--size", "300x200"])
+    assert rc == 1 and "the window cannot be drawn at 300x200: it needs at least" in capsys.readouterr().err
