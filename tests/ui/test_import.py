@@ -49,3 +49,30 @@ def test_import_through_the_dialog_keeps_the_window_responsive(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: w.graph is not None and (4837, 134544) in w.graph.edges, timeout=10_000)
     w.close()
     store.close()
+
+
+def test_cancelling_an_import_stops_after_the_file_being_stored(qtbot, tmp_path):
+    from PySide6.QtWidgets import QPushButton
+
+    from explorer.store import Store
+    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.window import ExplorerWindow
+
+    app_instance()
+    state = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=parse_iso("2022-04-21T02:00:00Z"),
+                      end=parse_iso("2022-04-21T02:05:00Z"), step=10, at=parse_iso("2022-04-21T02:04:00Z"))
+    store = Store(tmp_path / "cancel.duckdb")
+    w = ExplorerWindow(store, state, remember=False)
+    qtbot.addWidget(w)
+    w.show()
+    wait_until_shown(w, 10)
+    dialog = w.start_import([str(data_file(f)) for f in KP_FILES])
+    with qtbot.waitSignal(dialog.finishedImport, timeout=180_000) as done:
+        dialog.findChild(QPushButton).click()   # the dialog's Cancel button
+    outcomes, error = done.args
+    assert error == "" and len(outcomes) < 2
+    assert "cancelled before the rest" in w.import_summary.text()
+    imported = store.cursor().execute("SELECT count(*) FROM files WHERE status = 'ok'").fetchone()[0]
+    assert imported == len(outcomes)            # what was reported is in, nothing half-stored
+    w.close()
+    store.close()
