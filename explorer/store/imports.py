@@ -17,16 +17,25 @@ import pyarrow as pa
 from explorer.store.intervals import refresh_intervals
 from explorer.store.store import Store
 
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+
+# One row per element, in file order. The text columns arrive dictionary-encoded (each batch's
+# distinct values once, and int32 codes per element): the store then matches each distinct text
+# with its id once per batch, and joins the elements on integer codes, not on strings.
 STAGE_SCHEMA = pa.schema([
     ("ts_us", pa.int64()),
-    ("elem_type", pa.string()),        # 'A' or 'W' as the parser says; RIB files store kind 0
-    ("peer_ip", pa.string()),
+    ("withdrawal", pa.bool_()),         # else an announcement, or a RIB entry in a RIB file
+    ("peer_ip", _TEXT),
     ("peer_asn", pa.int64()),
-    ("prefix", pa.string()),
-    ("as_path", pa.string()),
-    ("communities", pa.string()),       # space separated, NULL when none
+    ("prefix", _TEXT),
+    ("as_path", _TEXT),                 # NULL for withdrawals
+    ("communities", _TEXT),             # space separated, NULL when none
     ("seq", pa.int64()),
 ])
+
+# The dictionary-encoded columns of STAGE_SCHEMA and the temporary table that keeps each one's values.
+_DICTIONARIES = {"peer_ip": "stage_ip", "prefix": "stage_prefix", "as_path": "stage_path",
+                 "communities": "stage_comm"}
 
 STATE_SCHEMA = pa.schema([
     ("ts_us", pa.int64()),
@@ -79,16 +88,38 @@ class FileImport:
     def __init__(self, store: Store):
         self.store = store
         self.con = store.cursor()
-        self.con.execute("CREATE OR REPLACE TEMP TABLE stage (ts_us BIGINT, elem_type VARCHAR, peer_ip VARCHAR, "
-                         "peer_asn BIGINT, prefix VARCHAR, as_path VARCHAR, communities VARCHAR, seq BIGINT)")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE stage (b INTEGER, ts_us BIGINT, withdrawal BOOLEAN, "
+                         "ip INTEGER, peer_asn BIGINT, prefix INTEGER, path INTEGER, comm INTEGER, seq BIGINT)")
+        for table in _DICTIONARIES.values():
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (b INTEGER, code INTEGER, value VARCHAR)")
         self.rows = 0
+        self.batches = 0
 
     def add(self, batch: pa.Table | pa.RecordBatch) -> None:
         """Append parsed elements (``STAGE_SCHEMA`` columns). DuckDB reads the Arrow memory directly."""
-        self.con.register("_batch", batch)
-        self.con.execute("INSERT INTO stage SELECT * FROM _batch")
+        for rb in batch.to_batches() if isinstance(batch, pa.Table) else [batch]:
+            self._add(rb)
+
+    def _add(self, rb: pa.RecordBatch) -> None:
+        b, n = self.batches, rb.num_rows
+        codes = {name: _encoded(rb.column(name)) for name in _DICTIONARIES}
+        elements = pa.table({
+            "b": pa.nulls(n, pa.int32()).fill_null(b), "ts_us": rb.column("ts_us"),
+            "withdrawal": rb.column("withdrawal"), "ip": codes["peer_ip"].indices,
+            "peer_asn": rb.column("peer_asn"), "prefix": codes["prefix"].indices,
+            "path": codes["as_path"].indices, "comm": codes["communities"].indices, "seq": rb.column("seq")})
+        self._insert("stage", elements)
+        for name, table in _DICTIONARIES.items():
+            values = codes[name].dictionary
+            self._insert(table, pa.table({"b": pa.nulls(len(values), pa.int32()).fill_null(b),
+                                          "code": pa.array(range(len(values)), pa.int32()), "value": values}))
+        self.batches += 1
+        self.rows += n
+
+    def _insert(self, table: str, data: pa.Table) -> None:
+        self.con.register("_batch", data)
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
         self.con.unregister("_batch")
-        self.rows += batch.num_rows
 
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
         """Normalise the staged elements into the store in one transaction.
@@ -108,14 +139,19 @@ class FileImport:
             _add_dimensions(con, record.collector)
             con.execute(f"""
                 INSERT INTO elements
-                SELECT make_timestamp(st.ts_us), s.session_id, p.prefix_id,
-                       CASE WHEN st.elem_type = 'W' THEN 2 WHEN {rib} THEN 0 ELSE 1 END,
-                       pa.path_id, c.community_id, ?, st.seq
+                SELECT make_timestamp(st.ts_us), s.session_id, p.id,
+                       CASE WHEN st.withdrawal THEN 2 WHEN {rib} THEN 0 ELSE 1 END,
+                       pa.id, c.id, ?, st.seq
                 FROM stage st
-                JOIN sessions s ON s.collector = ? AND s.peer_ip = st.peer_ip AND s.peer_asn = st.peer_asn
-                JOIN prefixes p ON p.prefix = st.prefix
-                LEFT JOIN paths pa ON pa.path = st.as_path
-                LEFT JOIN communities c ON c.communities = st.communities""", [file_id, record.collector])
+                JOIN (SELECT d.b, d.code, x.session_id, x.peer_asn FROM stage_ip d
+                      JOIN sessions x ON x.collector = ? AND x.peer_ip = d.value) s
+                  ON s.b = st.b AND s.code = st.ip AND s.peer_asn = st.peer_asn
+                JOIN ({_ids("stage_prefix", "prefixes", "prefix_id", "prefix")}) p
+                  ON p.b = st.b AND p.code = st.prefix
+                LEFT JOIN ({_ids("stage_path", "paths", "path_id", "path")}) pa
+                  ON pa.b = st.b AND pa.code = st.path
+                LEFT JOIN ({_ids("stage_comm", "communities", "community_id", "communities")}) c
+                  ON c.b = st.b AND c.code = st.comm""", [file_id, record.collector])
             con.execute("""
                 INSERT INTO state_changes
                 SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, ?, x.seq
@@ -141,31 +177,46 @@ def record_outcome(store: Store, record: FileRecord) -> FileRecord:
     return record
 
 
+def _encoded(column: pa.Array) -> pa.DictionaryArray:
+    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+
+
+def _ids(stage: str, table: str, id_column: str, text_column: str) -> str:
+    """(batch, code) -> the store's id of that text, for one dictionary of the staged file."""
+    return f"SELECT d.b, d.code, x.{id_column} AS id FROM {stage} d JOIN {table} x ON x.{text_column} = d.value"
+
+
 def _add_dimensions(con, collector: str) -> None:
-    """New sessions, prefixes, paths and community sets of the staged file, each stored once."""
+    """New sessions, prefixes, paths and community sets of the staged file, each stored once.
+
+    Only the distinct values of each staged batch are compared with the store's, never one row per element.
+    """
     con.execute("""
         INSERT INTO sessions
         SELECT (SELECT coalesce(max(session_id), 0) FROM sessions) + row_number() OVER (), ?, n.peer_ip, n.peer_asn
         FROM (
             SELECT DISTINCT peer_ip, peer_asn FROM (
-                SELECT peer_ip, peer_asn FROM stage UNION ALL SELECT peer_ip, peer_asn FROM _states)
+                SELECT d.value AS peer_ip, e.peer_asn
+                FROM (SELECT DISTINCT b, ip, peer_asn FROM stage) e
+                JOIN stage_ip d ON d.b = e.b AND d.code = e.ip
+                UNION ALL SELECT peer_ip, peer_asn FROM _states)
         ) n ANTI JOIN (SELECT * FROM sessions WHERE collector = ?) s
             ON s.peer_ip = n.peer_ip AND s.peer_asn = n.peer_asn""", [collector, collector])
     con.execute("""
         INSERT INTO prefixes
-        SELECT (SELECT coalesce(max(prefix_id), 0) FROM prefixes) + row_number() OVER (), n.prefix, CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END,
-               CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
-        FROM (SELECT DISTINCT prefix FROM stage) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
+        SELECT (SELECT coalesce(max(prefix_id), 0) FROM prefixes) + row_number() OVER (), n.prefix,
+               CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END, CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
+        FROM (SELECT DISTINCT value AS prefix FROM stage_prefix) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
     con.execute("""
         INSERT INTO paths
         SELECT (SELECT coalesce(max(path_id), 0) FROM paths) + row_number() OVER (), n.as_path,
                TRY_CAST(regexp_extract(n.as_path, '(\\d+)$', 1) AS UBIGINT)
-        FROM (SELECT DISTINCT as_path FROM stage WHERE as_path IS NOT NULL) n
+        FROM (SELECT DISTINCT value AS as_path FROM stage_path) n
         ANTI JOIN paths p ON p.path = n.as_path""")
     con.execute("""
         INSERT INTO communities
         SELECT (SELECT coalesce(max(community_id), 0) FROM communities) + row_number() OVER (), n.c
-        FROM (SELECT DISTINCT communities AS c FROM stage WHERE communities IS NOT NULL) n
+        FROM (SELECT DISTINCT value AS c FROM stage_comm) n
         ANTI JOIN communities c ON c.communities = n.c""")
 
 
