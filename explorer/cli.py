@@ -266,11 +266,14 @@ def _cmd_info(args) -> int:
 def _cmd_export(args) -> int:
     from explorer.store.parquet import export_parquet
 
+    from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+
     with Store(store_path(args), read_only=True) as store:
         rows = export_parquet(store, args.folder)
+        label = get_meta(store, DEMO_LABEL_KEY)
     for table, n in rows.items():
         print(f"{table:15} {n:>12,} rows")
-    print(f"written to {args.folder}")
+    print(f"written to {args.folder}" + (f" ({label}; the meta table says so too)" if label else ""))
     return EXIT_OK
 
 
