@@ -88,6 +88,7 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
     story = scenario.build_story(params)
     files = Path(tempfile.mkdtemp(prefix="bgp-explorer-demo-files-"))
     partial = path.with_name(f".{path.name}.{os.getpid()}.building")
+    _remove_abandoned(path)
     _remove(partial)
     try:
         written = write_archive(story, files, (lambda d, t: progress("write", d, t)) if progress else None)
@@ -121,6 +122,16 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
             "announcements": written.announcements, "withdrawals": written.withdrawals,
             "rib_entries": written.rib_entries, "state_changes": written.state_changes,
             "files_by_collector": {c: list(f) for c, f in written.files.items()}}
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Partial builds left by killed processes (their process gone; Linux tells us via /proc)."""
+    if not Path("/proc/self").exists():
+        return
+    for old in path.parent.glob(f".{path.name}.*.building"):
+        pid = old.name[len(path.name) + 2:].split(".")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            _remove(old)
 
 
 def _remove(partial: Path) -> None:

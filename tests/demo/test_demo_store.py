@@ -55,6 +55,10 @@ def test_interrupted_build_leaves_no_half_store(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         build_demo_store(path, TINY, progress=interrupt)
     assert list(tmp_path.iterdir()) == []
+    killed = tmp_path / ".demo.duckdb.999999999.building"        # a build whose process was killed
+    killed.write_bytes(b"half")
+    build_demo_store(path, TINY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.duckdb"]
 
 
 def test_demo_and_real_archives_stay_apart(demo, tmp_path):
