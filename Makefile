@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/demo.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
