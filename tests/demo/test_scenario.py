@@ -32,11 +32,11 @@ def test_same_params_same_files(tmp_path):
 
 
 def test_scales_to_many_sessions_and_prefixes(tmp_path):
-    params = Params(sessions=260, background=300, collectors=1, start=utc("2014-12-22T16:00:00"), days=1 / 48)
+    params = Params(sessions=260, background=100, collectors=1, start=utc("2014-12-22T16:00:00"), days=1 / 48)
     story = build_story(params)
     assert len({(s.collector.name, s.peer.ip) for s in story.sessions}) == 260
-    assert len({b.prefix for b in story.background}) == 300
+    assert len({b.prefix for b in story.background}) == 100
     written = write_archive(story, tmp_path, log=True)
-    assert written.rib_entries == 260 * (300 + len(KP_PREFIXES))
+    assert written.rib_entries == 260 * (100 + len(KP_PREFIXES))
     withdrawn = {e[2] for elems in written.log.values() for e in elems if e[0] == "W"}
     assert len(withdrawn) == 260                       # every session withdraws KP in the wave up to 16:15:00
