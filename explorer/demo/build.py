@@ -75,12 +75,9 @@ def ensure_demo_store(path: str | os.PathLike | None = None, params: scenario.Pa
 
 
 def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = None, *,
-                     progress: Progress | None = None, keep_files: str | os.PathLike | None = None) -> dict:
-    """Write the scenario's files, import them, label the store, then move it to ``path``.
-
-    Returns figures of the build. ``keep_files`` copies the written MRT files there (tests and
-    benchmarks read them again); otherwise they are deleted.
-    """
+                     progress: Progress | None = None) -> dict:
+    """Write the scenario's files into a temporary folder, import them, label the store, then move
+    it to ``path``; the files are deleted. Returns figures of the build."""
     params = params or scenario.Params()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,8 +106,6 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
                              DEMO_LABEL_KEY: DEMO_LABEL})
             set_meta(store, {"demo_complete": "1"})     # last: a store without it is rebuilt
             store.con.execute("CHECKPOINT")
-        if keep_files:
-            shutil.copytree(files, keep_files, dirs_exist_ok=True)
         os.replace(partial, path)
     except BaseException:
         _remove(partial)

@@ -124,3 +124,20 @@ def test_store_is_labelled_as_the_demo(demo_con, demo):
         (demo[1]["files"],) * 2
     first, last = demo_con.execute("SELECT min(first_ts), max(last_ts) FROM files").fetchone()
     assert first == datetime(2014, 12, 22, 11, 45) and last < datetime(2014, 12, 23, 7, 30)
+
+
+def test_instability_never_reaches_half_the_sessions(demo_con):
+    """Before the outage, minute by minute: bursts withdraw or move KP routes at fewer than half
+    of the sessions, so only the two outages look like outages."""
+    sessions = demo_con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    lowest, moved = demo_con.execute(f"""
+        SELECT min(n), count(*) FILTER (WHERE n < {sessions}) FROM (
+            SELECT g.t, p.prefix, count(i.session_id) AS n
+            FROM generate_series(TIMESTAMP '2014-12-22 11:45:00', TIMESTAMP '2014-12-22 16:14:00',
+                                 INTERVAL 1 MINUTE) g(t)
+            CROSS JOIN (SELECT * FROM prefixes WHERE prefix IN {KP}) p
+            LEFT JOIN intervals i ON i.prefix_id = p.prefix_id AND i.start_ts <= g.t
+                                 AND (i.end_ts IS NULL OR i.end_ts > g.t)
+            GROUP BY ALL)""").fetchone()
+    assert lowest > sessions / 2
+    assert moved > 0                                   # but there is instability on Monday
