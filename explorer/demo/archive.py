@@ -84,7 +84,7 @@ class _Play:
         if ev.state == "up":
             steps = [(IDLE, CONNECT), (CONNECT, ACTIVE), (ACTIVE, OPENSENT), (OPENSENT, OPENCONFIRM),
                      (OPENCONFIRM, ESTABLISHED)]
-            self._state(out, written, ev.ts - 4, s, steps)
+            self._state(out, written, ev.ts, s, steps)   # the session opens within the second, then sends
             self.up[ev.session] = True
             groups: dict[tuple[Route, int], list[str]] = defaultdict(list)
             for prefix, (route, _) in wanted.items():
@@ -119,7 +119,6 @@ class _Play:
             if out:
                 out.state_change(ts, s.peer, old, new)
             written.add("STATE", ts, s, states=(old, new))
-            ts += 1
 
     def rib(self, out: MrtWriter, ts: int, collector: str, written: Written) -> None:
         peers = [s for s in self.sessions if s.collector.name == collector]

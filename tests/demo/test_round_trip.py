@@ -83,6 +83,15 @@ def test_ingest_stores_what_was_written(archive, store):
     assert stored == (archive.announcements, archive.withdrawals, archive.rib_entries)
     assert store.con.execute("SELECT count(*) FROM state_changes").fetchone()[0] == archive.state_changes
     assert {c for (c,) in store.con.execute("SELECT DISTINCT collector FROM sessions").fetchall()} == set(archive.files)
+    states = [e for elems in archive.log.values() for e in elems if e[0] == "STATE"]
+    if states:          # the session that resets holds nothing while down, and its whole table after
+        (_, down, ip, *_), up = states[0], states[-1][1]
+        held = lambda at: store.con.execute("""
+            SELECT count(*) FROM intervals JOIN sessions USING (session_id)
+            WHERE peer_ip = ? AND start_ts <= make_timestamp(?::BIGINT * 1000000)
+              AND (end_ts IS NULL OR end_ts > make_timestamp(?::BIGINT * 1000000))""", [ip, at, at]).fetchone()[0]  # noqa: E731
+        assert held(down - 1) == held(up + 1) == 17 + 4
+        assert held(down) == held(up) == 0
 
 
 def test_update_encoding_follows_rfc_4271():
