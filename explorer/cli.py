@@ -238,7 +238,8 @@ def _cmd_info(args) -> int:
 
     path = store_path(args)
     if not path.exists():
-        print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH...")
+        print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH... "
+              "(or look at the demo first: bgp-explorer info --demo)")
         return EXIT_OK
     with Store(path, read_only=True) as store:
         s = store_summary(store)
@@ -247,6 +248,8 @@ def _cmd_info(args) -> int:
         return EXIT_OK
     files = ", ".join(f"{n} {status}" for status, n in s["files"].items()) or "none"
     el = s["elements"]
+    if s["demo"]:
+        print(s["demo"])
     print(f"Store      {s['store']} (schema {s['schema_version']}, {s['bytes'] / 1e6:.1f} MB)")
     print(f"Files      {files}")
     print(f"Span       {s['first'] or '-'} .. {s['last'] or '-'} (UTC)")
@@ -263,11 +266,14 @@ def _cmd_info(args) -> int:
 def _cmd_export(args) -> int:
     from explorer.store.parquet import export_parquet
 
+    from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+
     with Store(store_path(args), read_only=True) as store:
         rows = export_parquet(store, args.folder)
+        label = get_meta(store, DEMO_LABEL_KEY)
     for table, n in rows.items():
         print(f"{table:15} {n:>12,} rows")
-    print(f"written to {args.folder}")
+    print(f"written to {args.folder}" + (f" ({label}; the meta table says so too)" if label else ""))
     return EXIT_OK
 
 
