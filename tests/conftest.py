@@ -29,3 +29,19 @@ def store(store_path):
 
     with Store(store_path) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def et2015_store(tmp_path_factory) -> Path:
+    """A store holding the whole 2015 BGP4MP_ET file (one session's full table), built once per run.
+
+    Tests open it read-only and must not change it.
+    """
+    from explorer.ingest.pipeline import ingest
+    from explorer.store import Store
+
+    source = data_file("mrt/bgpdump__updates.et-header.2015.gz")
+    path = tmp_path_factory.mktemp("et2015") / "history.duckdb"
+    with Store(path) as s:
+        list(ingest(s, [source]))
+    return path

@@ -1,0 +1,99 @@
+"""Outages and instability periods, found in the visibility series of a scope.
+
+Outage: the instants at which the visible prefixes number fewer than (1 - ``outage_share``) of the
+baseline, the most seen at any earlier instant of the window (so one instant before the drop is
+enough, however short the window before it). A run of such instants is one outage: ``start`` is its
+first instant, ``end`` the first instant at which it is over (restoration), or the window's end when
+it is not (``restored`` false). ``prefixes``/``slash24``: lost at the deepest point, against the
+baselines; ``depth``: the share of the baseline prefixes lost there (1.0: all). Times are at the
+step's resolution: the drop happened in (start - step, start].
+
+Instability: bins (t - step, t] holding at least ``instability_min`` announcements and withdrawals
+and more than ``instability_factor`` times the median bin of the window (a robust baseline while
+fewer than half the bins are unstable). A run of such bins is one period from its first bin's start
+to its last instant; ``prefixes``/``slash24``: those updated in it; ``flapping``: prefixes that
+became visible or invisible at least twice in it; ``depth``: the busiest bin over the median.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explorer.analysis.routes import US
+from explorer.analysis.visibility import Visibility
+from explorer.timeutil import iso
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[first, after-last) index ranges of the True runs."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist()))
+
+
+def find_events(con, v: Visibility) -> list[dict]:
+    return sorted(outages(v) + instability(con, v), key=lambda e: (e["start"], e["kind"]))
+
+
+def outages(v: Visibility) -> list[dict]:
+    w, d = v.window, v.definitions
+    t = w.instants()
+    vis, s24 = v.visible_prefixes, v.visible_slash24
+    base = np.maximum.accumulate(vis)
+    base24 = np.maximum.accumulate(s24)
+    down = (base > 0) & (vis < (1 - d.outage_share) * base)
+    events = []
+    for a, b in _runs(down):
+        lost = base[a:b] - vis[a:b]
+        deepest = a + int(np.argmax(lost))
+        restored = b < len(t)
+        end = int(t[b]) if restored else w.end
+        events.append({"kind": "outage", "start": iso(int(t[a])), "end": iso(end), "duration_s": end - int(t[a]),
+                       "restored": restored, "prefixes": int(lost.max()),
+                       "slash24": int((base24[a:b] - s24[a:b]).max()),
+                       "depth": round(float(lost.max() / base[deepest]), 4),
+                       "baseline_prefixes": int(base[a]), "resolution_s": w.step})
+    return events
+
+
+def instability(con, v: Visibility) -> list[dict]:
+    w, d = v.window, v.definitions
+    t = w.instants()
+    updates = v.announcements + v.withdrawals
+    median = max(float(np.median(updates)), 1.0) if len(updates) else 1.0
+    busy = (updates >= d.instability_min) & (updates > d.instability_factor * median)
+    p, i, _ = v.transitions
+    events = []
+    for a, b in _runs(busy):
+        start, end = int(t[a]) - w.step, int(t[b - 1])
+        ids = _updated(con, v, start, end)
+        in_run = (i >= a) & (i < b)
+        flips = np.bincount(p[in_run], minlength=1) if in_run.any() else np.zeros(1, np.int64)
+        events.append({"kind": "instability", "start": iso(start), "end": iso(end), "duration_s": end - start,
+                       "prefixes": int(len(ids)), "slash24": slash24_union(v.scope.index, ids),
+                       "depth": round(float(updates[a:b].max() / median), 2),
+                       "updates": int(updates[a:b].sum()), "baseline_updates_per_bin": median,
+                       "flapping": int((flips >= 2).sum()), "resolution_s": w.step})
+    return events
+
+
+def _updated(con, v: Visibility, start: int, end: int) -> np.ndarray:
+    r = con.execute("""
+        SELECT DISTINCT prefix_id FROM elements
+        WHERE prefix_id IN (SELECT unnest(?::INTEGER[])) AND kind > 0
+          AND ts > make_timestamp(?) AND ts <= make_timestamp(?)""",
+                    [v.scope.prefix_ids.tolist(), start * US, end * US]).fetchnumpy()
+    return np.asarray(r["prefix_id"], np.int64)
+
+
+def slash24_union(index, ids: np.ndarray) -> int:
+    """/24s covered by the union of the IPv4 prefixes ``ids``."""
+    ids = ids[index.af[ids] == 4]
+    if not len(ids):
+        return 0
+    lo = (index.lo[ids] >> np.uint64(8)).astype(np.int64)
+    hi = (index.hi[ids] >> np.uint64(8)).astype(np.int64) + 1
+    order = np.argsort(lo)
+    lo, hi = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi)
+    prev = np.concatenate(([lo[0]], reach[:-1]))
+    return int(np.maximum(hi - np.maximum(lo, prev), 0).sum())
