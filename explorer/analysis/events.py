@@ -11,15 +11,16 @@ step's resolution: the drop happened in (start - step, start].
 Instability: bins (t - step, t] holding at least ``instability_min`` announcements and withdrawals
 and more than ``instability_factor`` times the median bin of the window (a robust baseline while
 fewer than half the bins are unstable). A run of such bins is one period from its first bin's start
-to its last instant; ``prefixes``/``slash24``: those updated in it; ``flapping``: prefixes that
-became visible or invisible at least twice in it; ``depth``: the busiest bin over the median.
+to its last instant; ``prefixes``/``slash24``: those whose routes started or ended in it (any
+session: announcements, withdrawals, sessions dropping); ``flapping``: prefixes that became visible
+or invisible at least twice in it; ``depth``: the busiest bin over the median.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from explorer.analysis.routes import US
+from explorer.analysis import sparse
 from explorer.analysis.visibility import Visibility
 from explorer.timeutil import iso
 
@@ -61,28 +62,63 @@ def instability(con, v: Visibility) -> list[dict]:
     updates = v.announcements + v.withdrawals
     median = max(float(np.median(updates)), 1.0) if len(updates) else 1.0
     busy = (updates >= d.instability_min) & (updates > d.instability_factor * median)
-    p, i, _ = v.transitions
+    runs = _runs(busy)
+    if not runs:
+        return []
+    prefixes, slash24 = _touched(v, runs)
+    flapping = _flapping(v, runs)
     events = []
-    for a, b in _runs(busy):
+    for n, (a, b) in enumerate(runs):
         start, end = int(t[a]) - w.step, int(t[b - 1])
-        ids = _updated(con, v, start, end)
-        in_run = (i >= a) & (i < b)
-        flips = np.bincount(p[in_run], minlength=1) if in_run.any() else np.zeros(1, np.int64)
         events.append({"kind": "instability", "start": iso(start), "end": iso(end), "duration_s": end - start,
-                       "prefixes": int(len(ids)), "slash24": slash24_union(v.scope.index, ids),
+                       "prefixes": int(prefixes[n]), "slash24": int(slash24[n]),
                        "depth": round(float(updates[a:b].max() / median), 2),
                        "updates": int(updates[a:b].sum()), "baseline_updates_per_bin": median,
-                       "flapping": int((flips >= 2).sum()), "resolution_s": w.step})
+                       "flapping": int(flapping[n]), "resolution_s": w.step})
     return events
 
 
-def _updated(con, v: Visibility, start: int, end: int) -> np.ndarray:
-    r = con.execute("""
-        SELECT DISTINCT prefix_id FROM elements
-        WHERE prefix_id IN (SELECT unnest(?::INTEGER[])) AND kind > 0
-          AND ts > make_timestamp(?) AND ts <= make_timestamp(?)""",
-                    [v.scope.prefix_ids.tolist(), start * US, end * US]).fetchnumpy()
-    return np.asarray(r["prefix_id"], np.int64)
+def _run_of(runs, k) -> np.ndarray:
+    out = np.full(k + 1, -1, np.int64)
+    for n, (a, b) in enumerate(runs):
+        out[a:b] = n
+    return out
+
+
+def _touched(v: Visibility, runs):
+    """Per run: prefixes whose routes started or ended in its bins (any session), and their /24s."""
+    r, k, ix = v.routes, v.window.count, v.scope.index
+    run_of = _run_of(runs, k)
+    idx = np.concatenate((r.a[r.a > 0], r.b[r.b < k]))
+    pid = np.concatenate((r.prefix[r.a > 0], r.prefix[r.b < k]))
+    run = run_of[idx]
+    keep = run >= 0
+    pairs = sparse.distinct((run[keep] << 32) | pid[keep])
+    run, pid = pairs >> 32, pairs & 0xFFFFFFFF
+    prefixes = np.bincount(run, minlength=len(runs))
+    v4 = ix.af[pid] == 4
+    run, pid = run[v4], pid[v4]
+    lo = (ix.lo[pid] >> np.uint64(8)).astype(np.int64)
+    hi = (ix.hi[pid] >> np.uint64(8)).astype(np.int64) + 1
+    order = np.argsort((run << 32) | lo)
+    run, lo, hi = run[order], lo[order], hi[order]
+    span = np.int64(1 << 26)                                   # beyond any /24 count: keeps runs apart
+    reach = np.maximum.accumulate(run * span + hi) - run * span
+    prev = np.concatenate(([0], reach[:-1]))
+    first = np.ones(len(run), bool)
+    first[1:] = run[1:] != run[:-1]
+    prev[first] = lo[first]
+    slash24 = np.bincount(run, weights=np.maximum(hi - np.maximum(lo, prev), 0), minlength=len(runs))
+    return prefixes, slash24.astype(np.int64)
+
+
+def _flapping(v: Visibility, runs) -> np.ndarray:
+    """Per run: prefixes that became visible or invisible at least twice in it."""
+    p, i, _ = v.transitions
+    run = _run_of(runs, v.window.count)[i]
+    keep = run >= 0
+    pairs, counts = sparse.distinct((run[keep] << 32) | p[keep], counts=True)
+    return np.bincount(pairs[counts >= 2] >> 32, minlength=len(runs))
 
 
 def slash24_union(index, ids: np.ndarray) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.analysis.paths import path_hops
-from explorer.analysis.routes import US, fetch_routes
+from explorer.analysis.routes import US
 from explorer.analysis.scope import Scope
 from explorer.registry.mapping import as_countries, as_names, mapping_for
 from explorer.timeutil import iso
@@ -32,26 +32,28 @@ class Graph:
 
 
 def graph_at(con, scope: Scope, at: int) -> Graph:
-    r = fetch_routes(con, scope.prefix_ids, at, at)
-    held = (r.start <= at * US) & (r.end > at * US)
-    session, prefix, path = r.session[held], r.prefix[held], r.path[held]
-    hops = path_hops(con, path)
+    held = """FROM intervals WHERE prefix_id IN (SELECT unnest($ids::INTEGER[]))
+              AND start_ts <= make_timestamp($t) AND (end_ts IS NULL OR end_ts > make_timestamp($t))"""
+    args = {"ids": scope.prefix_ids.tolist(), "t": at * US}
+    r = con.execute(f"""
+        SELECT path_id, count(*) AS n {held} GROUP BY path_id""", args).fetchnumpy()
+    ids, counts = np.asarray(r["path_id"], np.int64), np.asarray(r["n"], np.int64)
+    hops = path_hops(con, ids)
     edges: Counter = Counter()
-    rank: dict[int, int] = defaultdict(lambda: 3)
-    pairs = np.unique(np.stack((session, prefix), axis=1), axis=0) if len(session) else np.zeros((0, 2))
-    if len(pairs) == len(session):          # one path per (session, prefix): count by path
-        ids, counts = np.unique(path, return_counts=True)
-        per_path = zip(ids.tolist(), counts.tolist())
-        for pid, n in per_path:
+    pairs = con.execute(f"SELECT count(DISTINCT (session_id, prefix_id)) {held}", args).fetchone()[0] \
+        if len(ids) else 0
+    if pairs == counts.sum():               # one path per (session, prefix): count by path
+        for pid, n in zip(ids.tolist(), counts.tolist()):
             for e in hops[pid].edges():
                 edges[e] += n
     else:                                   # ADD-PATH: one (session, prefix) counts once per edge
         seen: dict[tuple[int, int], set] = defaultdict(set)
-        for s, p, pid in zip(session.tolist(), prefix.tolist(), path.tolist()):
+        for s, p, pid in con.execute(f"SELECT session_id, prefix_id, path_id {held}", args).fetchall():
             for e in hops[pid].edges():
                 seen[e].add((s, p))
         edges.update({e: len(v) for e, v in seen.items()})
-    for pid in np.unique(path).tolist():
+    rank: dict[int, int] = defaultdict(lambda: 3)
+    for pid in ids.tolist():
         h = hops[pid]
         for pos, asn in enumerate(h.asns):
             if h.complete and pos == len(h.asns) - 1:
@@ -61,7 +63,7 @@ def graph_at(con, scope: Scope, at: int) -> Graph:
             else:
                 role = 2 if pos > 0 else 3
             rank[asn] = min(rank[asn], role)
-    return Graph(at, dict(edges), {a: ROLES[x] for a, x in rank.items()}, int(len(pairs)))
+    return Graph(at, dict(edges), {a: ROLES[x] for a, x in rank.items()}, int(pairs))
 
 
 def graph_json(con, scope: Scope, at: int, since: int | None = None) -> dict:

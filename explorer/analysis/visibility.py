@@ -4,11 +4,14 @@ The value at instant t is the routing state after every element with timestamp <
 counts at t when its interval has start <= t < end. ``peers`` of a prefix is the number of distinct
 sessions holding a route to exactly that prefix; the prefix is visible when enough full-feed
 sessions do (``Definitions``). Announcements and withdrawals are counted in the bin (t - step, t].
-/24s are counted once however many visible prefixes cover them (IPv4 only).
+/24s are counted once however many visible prefixes cover them (IPv4 only). ``visible_origins``
+counts the distinct origin ASes of the visible prefixes, a prefix's origin being the one most of its
+full-feed routes in the window carry.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +61,10 @@ def check_window(con, window: Window) -> None:
 
 def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibility:
     check_window(con, window)
-    k, t0, step = window.count, window.start * US, window.step * US
-    routes = fetch_routes(con, scope.prefix_ids, window.start, window.end)
+    k = window.count
+    # the update counts read another table: on a cursor of their own while the routes are read
+    updates = _POOL.submit(_updates, con.cursor(), scope, window)
+    routes = fetch_routes(con, scope.prefix_ids, window)
     af = scope.index.af
     ff = full_feed(con, window, defs, routes, af)
     thr_af = np.full(7, np.iinfo(np.int64).max, np.int64)
@@ -67,19 +72,49 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
         if n:
             thr_af[fam] = max(1, int(np.ceil(defs.threshold * n - 1e-9)))
     threshold = thr_af[af]
-    a, b = sparse.instant_range(routes.start, routes.end, t0, step, k)
-    ffm = ff.mask(routes.session, af[routes.prefix])
-
-    p, i, d = _visible_pairs(routes.session[ffm], routes.prefix[ffm], a[ffm], b[ffm], None, threshold, k)
+    ffm = ff.mask(routes.session, af[routes.prefix]) & (routes.a < routes.b)
+    rank = routes.rank[ffm]
+    r, i, d = _transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm], threshold[scope.prefix_ids], k)
+    p = scope.prefix_ids[r]
     visible = sparse.series(i, d, k)
     slash24 = _slash24(scope, p, i, d, k)
-    has_origin = ffm & (routes.origin >= 0)
-    og, oi, od = _visible_pairs(routes.session[has_origin], routes.prefix[has_origin], a[has_origin],
-                                b[has_origin], routes.origin[has_origin], threshold, k, key_out=True)
-    origins = _any_series(og, oi, od, k)
-    ann, wd = _updates(con, scope, window)
-    return Visibility(scope, window, defs, ff, routes, a, b, ffm, threshold, (p, i, d), visible, slash24,
-                      origins, ann, wd)
+    origin = _origin_of(rank, routes.origin[ffm], len(scope.prefix_ids))[r]
+    has = origin >= 0
+    origins = _any_series(origin[has], i[has], d[has], k)
+    ann, wd = updates.result()
+    return Visibility(scope, window, defs, ff, routes, routes.a, routes.b, ffm, threshold, (p, i, d), visible,
+                      slash24, origins, ann, wd)
+
+
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="updates")
+
+
+def _transitions(rank, session, a, b, threshold, k):
+    """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold."""
+    if sparse.overlapping(rank, session, a, k):            # ADD-PATH: count each session once
+        group, _ = sparse.rank(session, rank)
+        rows, a, b = sparse.merge(group, a, b, k)
+        g, i, c = sparse.steps(rank[rows], a, b, k)
+    else:
+        g, i, c = sparse.sorted_steps(rank, a, b, k)
+    return sparse.crossings(g, i, c, threshold[g])
+
+
+def _origin_of(rank, origin, n):
+    """Per prefix rank: the origin AS most of its full-feed routes in the window carry (-1: none)."""
+    out = np.full(n, -1, np.int64)
+    sel = origin >= 0
+    if not sel.any():
+        return out
+    key = np.sort((rank[sel] << 32) | origin[sel])
+    change = np.ones(len(key), bool)
+    change[1:] = key[1:] != key[:-1]
+    starts = np.nonzero(change)[0]
+    counts = np.diff(np.append(starts, len(key)))
+    pairs = key[starts]
+    order = np.lexsort((counts, pairs >> 32))               # per prefix, the most common origin last
+    out[pairs[order] >> 32] = pairs[order] & 0xFFFFFFFF
+    return out
 
 
 def _visible_pairs(session, prefix, a, b, key, threshold, k, key_out=False):
@@ -128,10 +163,11 @@ def _slash24(scope: Scope, prefix, idx, delta, k):
     return sparse.series(ti, td * width[tg], k)
 
 
-def _updates(con, scope: Scope, window: Window):
+def _updates(cur, scope: Scope, window: Window):
     """Announcements and withdrawals of the scope in each bin (t - step, t]."""
     k, t0, step = window.count, window.start * US, window.step * US
-    r = con.execute("""
+    with cur:
+        r = cur.execute("""
         SELECT (epoch_us(ts) - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n FROM elements
         WHERE prefix_id IN (SELECT unnest($ids::INTEGER[])) AND kind > 0
           AND ts > make_timestamp($lo) AND ts <= make_timestamp($hi)

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib.metadata import version
+from functools import lru_cache
+from importlib.metadata import version as _version
 
 import numpy as np
 
 from explorer.store.prefix_index import PrefixIndex
+
+
+@lru_cache(maxsize=None)
+def version(package: str) -> str:
+    return _version(package)
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,23 @@ def mapping_for(con, start_s: int) -> Mapping:
     return Mapping(tuple(r[0] for r in rows), f"{files}; elsewhere {builtin}")
 
 
+_COUNTRIES: dict[tuple, np.ndarray] = {}
+
+
 def prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
-    """Country code per prefix_id (object array; None where no mapping knows the address)."""
+    """Country code per prefix_id (object array; None where no mapping knows the address).
+
+    Kept per process for the current prefix index and mapping.
+    """
+    key = (id(index), mapping.file_ids)
+    if key not in _COUNTRIES:
+        if len(_COUNTRIES) > 4:
+            _COUNTRIES.clear()
+        _COUNTRIES[key] = _prefix_countries(con, index, mapping)
+    return _COUNTRIES[key]
+
+
+def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
     out = np.full(len(index), None, dtype=object)
     known = np.zeros(len(index), bool)
     if mapping.file_ids:
@@ -58,16 +79,26 @@ def prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
     if len(rest):
         import iptocc
 
-        out[rest] = iptocc.country_code([_first_address(index, i) for i in rest])
+        # the prefix as sent names its first address, unless host bits were set (then lo has it)
+        first = [t[:t.find("/")] for t in index.prefix[rest]]
+        v4 = rest[index.af[rest] == 4]
+        v = index.lo[v4].astype(np.int64)
+        exact = set((v4[_v4_number(index.prefix[v4]) == v]).tolist())
+        for j, i in enumerate(rest.tolist()):
+            if index.af[i] == 4 and i not in exact:
+                n = int(index.lo[i])
+                first[j] = f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+        out[rest] = iptocc.country_code(first)
     return out
 
 
-def _first_address(index: PrefixIndex, i: int) -> str:
-    text = index.prefix[i].split("/")[0]
-    if index.af[i] == 4:
-        v = int(index.lo[i])
-        return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-    return text
+def _v4_number(texts: np.ndarray) -> np.ndarray:
+    """'a.b.c.d/n' -> a.b.c.d as a number, vectorised."""
+    if not len(texts):
+        return np.zeros(0, np.int64)
+    parts = np.char.split(np.char.partition(texts.astype(str), "/")[:, 0], ".")
+    quads = np.array(parts.tolist(), dtype=np.int64)
+    return (quads[:, 0] << 24) + (quads[:, 1] << 16) + (quads[:, 2] << 8) + quads[:, 3]
 
 
 def _ids(mapping: Mapping) -> str:

@@ -33,3 +33,24 @@ def test_visible_counts_and_crossings_equal_a_dense_grid():
     threshold = rng.integers(1, 6, 40)
     tg, ti, td = sparse.crossings(g, i, c, threshold[g])
     assert (sparse.series(ti, td, k) == (peers >= threshold[:, None]).sum(axis=0)).all()
+
+
+def test_sorted_steps_equal_the_grid_for_ranges_that_do_not_overlap_within_a_session():
+    rng = np.random.default_rng(11)
+    k, sessions, groups = 80, 10, 30
+    s, g, a, b = [], [], [], []
+    for sess in range(sessions):
+        for grp in range(groups):
+            cuts = np.sort(rng.choice(np.arange(k + 1), size=6, replace=False))
+            for x, y in zip(cuts[::2], cuts[1::2]):          # disjoint ranges, some ending at k
+                s.append(sess), g.append(grp), a.append(x), b.append(y)
+    s, g, a, b = map(np.array, (s, g, a, b))
+    held = np.zeros((groups, k), np.int64)
+    for grp, x, y in zip(g, a, b):
+        held[grp, x:y] += 1
+    assert not sparse.overlapping(g, s, a, k)
+    gg, i, c = sparse.sorted_steps(g, a, b, k)
+    threshold = rng.integers(1, 8, groups)
+    tg, ti, td = sparse.crossings(gg, i, c, threshold[gg])
+    assert (sparse.series(ti, td, k) == (held >= threshold[:, None]).sum(axis=0)).all()
+    assert sparse.overlapping(np.array([1, 1]), np.array([3, 3]), np.array([5, 5]), k)
