@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from explorer.analysis import sparse
 from explorer.analysis.definitions import Definitions, Window
@@ -62,9 +63,9 @@ def check_window(con, window: Window) -> None:
 def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibility:
     check_window(con, window)
     k = window.count
-    # the update counts read another table: on a cursor of their own while the routes are read
-    updates = _POOL.submit(_updates, con.cursor(), scope, window)
     routes = fetch_routes(con, scope.prefix_ids, window)
+    # the update counts read another table: on a cursor of their own while numpy counts the routes
+    updates = _POOL.submit(_updates, con.cursor(), scope, window)
     af = scope.index.af
     ff = full_feed(con, window, defs, routes, af)
     thr_af = np.full(7, np.iinfo(np.int64).max, np.int64)
@@ -166,13 +167,13 @@ def _slash24(scope: Scope, prefix, idx, delta, k):
 def _updates(cur, scope: Scope, window: Window):
     """Announcements and withdrawals of the scope in each bin (t - step, t]."""
     k, t0, step = window.count, window.start * US, window.step * US
+    ids = pa.table({"pid": pa.array(scope.prefix_ids, pa.int32())})  # noqa: F841  (read by DuckDB)
     with cur:
         r = cur.execute("""
-        SELECT (epoch_us(ts) - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n FROM elements
-        WHERE prefix_id IN (SELECT unnest($ids::INTEGER[])) AND kind > 0
-          AND ts > make_timestamp($lo) AND ts <= make_timestamp($hi)
-        GROUP BY ALL""", {"t0": t0, "step": step, "ids": scope.prefix_ids.tolist(), "lo": t0 - step,
-                          "hi": t0 + (k - 1) * step}).fetchnumpy()
+        SELECT (epoch_us(ts) - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n
+        FROM elements JOIN ids ON prefix_id = pid
+        WHERE kind > 0 AND ts > make_timestamp($lo) AND ts <= make_timestamp($hi)
+        GROUP BY ALL""", {"t0": t0, "step": step, "lo": t0 - step, "hi": t0 + (k - 1) * step}).fetchnumpy()
     out = []
     for kind in (1, 2):
         sel = r["kind"] == kind

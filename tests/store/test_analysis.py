@@ -116,3 +116,16 @@ def test_kp_graph_at_the_end_of_the_2015_file(et2015_store):
     assert {n["asn"]: n["role"] for n in doc["nodes"]} == {
         2914: "peer", 1239: "transit", 4837: "upstream", 131279: "origin"}
     store.close()
+
+
+def test_announcements_and_withdrawals_per_bin_equal_bgpdump_counts(ris2007):
+    store, lines = ris2007
+    times = [int(f[1]) for f in lines]
+    window = Window(min(times), max(times) + 60, 60)
+    scope = resolve_scope(store.con, window, prefixes=["0.0.0.0/0"])
+    v = visibility(store.con, scope, window, Definitions())
+    instants = window.instants()
+    for kind, series in (("A", v.announcements), ("W", v.withdrawals)):
+        ts = np.array([int(f[1]) for f in lines if f[2] == kind and ":" not in f[5]])
+        expected = [int(((ts > t - 60) & (ts <= t)).sum()) for t in instants]
+        assert series.tolist() == expected and sum(expected) > 1000
