@@ -12,8 +12,10 @@ Instability: bins (t - step, t] holding at least ``instability_min`` announcemen
 and more than ``instability_factor`` times the median bin of the window (a robust baseline while
 fewer than half the bins are unstable). A run of such bins is one period from its first bin's start
 to its last instant; ``prefixes``/``slash24``: those whose routes started or ended in it (any
-session: announcements, withdrawals, sessions dropping); ``flapping``: prefixes that became visible
-or invisible at least twice in it; ``depth``: the busiest bin over the median.
+session: announcements, withdrawals, sessions dropping; in the window's first bin a route that
+started there is not told from one held before the window, so that bin adds none); ``flapping``:
+prefixes that became visible or invisible at least twice in it; ``depth``: the busiest bin over the
+median.
 """
 
 from __future__ import annotations
@@ -87,21 +89,22 @@ def _run_of(runs, k) -> np.ndarray:
 
 def _touched(v: Visibility, runs):
     """Per run: prefixes whose routes started or ended in its bins (any session), and their /24s."""
-    r, k, ix = v.routes, v.window.count, v.scope.index
+    r, k, ix, ids = v.routes, v.window.count, v.scope.index, v.scope.prefix_ids
+    lo24 = (ix.lo[ids] >> np.uint64(8)).astype(np.int64)
+    hi24 = (ix.hi[ids] >> np.uint64(8)).astype(np.int64) + 1
+    order = np.argsort(lo24, kind="stable")                   # scope prefixes by first address
+    pos_of = np.empty(len(ids), np.int64)
+    pos_of[order] = np.arange(len(ids))
     run_of = _run_of(runs, k)
-    idx = np.concatenate((r.a[r.a > 0], r.b[r.b < k]))
-    pid = np.concatenate((r.prefix[r.a > 0], r.prefix[r.b < k]))
-    run = run_of[idx]
+    starts, ends = r.a > 0, r.b < k
+    run = np.concatenate((run_of[r.a[starts]], run_of[r.b[ends]]))
+    pos = pos_of[np.concatenate((r.rank[starts], r.rank[ends]))]
     keep = run >= 0
-    pairs = sparse.distinct((run[keep] << 32) | pid[keep])
-    run, pid = pairs >> 32, pairs & 0xFFFFFFFF
+    pairs = sparse.distinct((run[keep] << 32) | pos[keep])    # sorted by run, then first address
+    run, pos = pairs >> 32, pairs & 0xFFFFFFFF
     prefixes = np.bincount(run, minlength=len(runs))
-    v4 = ix.af[pid] == 4
-    run, pid = run[v4], pid[v4]
-    lo = (ix.lo[pid] >> np.uint64(8)).astype(np.int64)
-    hi = (ix.hi[pid] >> np.uint64(8)).astype(np.int64) + 1
-    order = np.argsort((run << 32) | lo)
-    run, lo, hi = run[order], lo[order], hi[order]
+    v4 = (ix.af[ids] == 4)[order][pos]
+    run, lo, hi = run[v4], lo24[order][pos[v4]], hi24[order][pos[v4]]
     span = np.int64(1 << 26)                                   # beyond any /24 count: keeps runs apart
     reach = np.maximum.accumulate(run * span + hi) - run * span
     prev = np.concatenate(([0], reach[:-1]))

@@ -129,3 +129,30 @@ def test_announcements_and_withdrawals_per_bin_equal_bgpdump_counts(ris2007):
         ts = np.array([int(f[1]) for f in lines if f[2] == kind and ":" not in f[5]])
         expected = [int(((ts > t - 60) & (ts <= t)).sum()) for t in instants]
         assert series.tolist() == expected and sum(expected) > 1000
+
+
+def test_instability_prefixes_and_slash24_equal_a_plain_count(ris2007):
+    from explorer.analysis.events import instability
+    from explorer.timeutil import parse_time
+
+    store, lines = ris2007
+    times = [int(f[1]) for f in lines]
+    window = Window(min(times) - 300, max(times) + 60, 30)
+    scope = resolve_scope(store.con, window, prefixes=["0.0.0.0/0"])
+    v = visibility(store.con, scope, window, Definitions(instability_factor=2, instability_min=5))
+    events = instability(store.con, v)
+    assert events
+    for e in events:
+        lo, hi = parse_time(e["start"]) * 1_000_000, parse_time(e["end"]) * 1_000_000
+        touched = [p for (p,) in store.con.execute("""
+            SELECT DISTINCT p.prefix FROM intervals i JOIN prefixes p USING (prefix_id)
+            WHERE p.af = 4 AND ((epoch_us(i.start_ts) > ? AND epoch_us(i.start_ts) <= ?)
+                                OR (epoch_us(i.end_ts) > ? AND epoch_us(i.end_ts) <= ?))""",
+                                                   [lo, hi, lo, hi]).fetchall()]
+        blocks = set()
+        for p in touched:
+            net, length = p.split("/")
+            a, b, c, _ = (int(x) for x in net.split("."))
+            first = (a << 16) | (b << 8) | c
+            blocks.update(range(first, first + max(1, 1 << max(0, 24 - int(length)))))
+        assert (e["prefixes"], e["slash24"]) == (len(touched), len(blocks)), e
