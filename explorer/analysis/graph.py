@@ -9,6 +9,7 @@ applies: origin (last AS of a path), upstream (the AS before it), transit, peer 
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -96,7 +97,8 @@ def _edges(edges: dict) -> list[dict]:
 
 
 def graph_dot(doc: dict) -> str:
-    lines = [f'digraph "{doc["scope"]}" {{', f'  label="{doc["at"]}";', "  rankdir=LR;"]
+    lines = [f"// definitions: {json.dumps(doc['definitions'])}",
+             f'digraph "{doc["scope"]}" {{', f'  label="{doc["at"]}";', "  rankdir=LR;"]
     for n in doc["nodes"]:
         label = f'AS{n["asn"]}' + (f'\\n{(n["name"] or "")[:30]}' if n["name"] else "")
         lines.append(f'  {n["asn"]} [label="{label}", role="{n["role"]}"];')

@@ -106,3 +106,18 @@ def test_registry_import_changes_which_mapping_the_output_names(capsys, tmp_path
     status, _, err = run(capsys, "registry", "import", data_file("registry/pyasn__ipasn_20140513.dat.gz"),
                          "--store", store)
     assert status == 2 and "not a registry file" in err
+
+
+def test_an_analysis_command_migrates_a_version_1_store_first(capsys, tmp_path):
+    import duckdb
+
+    from tests.store.schema_v1 import V1_CREATE
+
+    store = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(store))
+    con.execute(V1_CREATE)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    status, _, err = run(capsys, "graph", "--country", "KP", "--at", "0", "--store", store)
+    assert status == 2 and "holds no routing data" in err
+    assert (tmp_path / "old.duckdb.schema1.bak").exists()
