@@ -45,3 +45,16 @@ def test_as_names_file():
 def test_a_file_of_another_kind_is_refused_by_name():
     with pytest.raises(RegistryFileError, match="not a registry file"):
         read_registry_file(data_file("registry/pyasn__ipasn_20140513.dat.gz"))
+
+
+def test_caida_as_to_organisation_file(tmp_path):
+    # the layout of CAIDA's as-org2info files: two '# format:' sections, '|' separated
+    path = tmp_path / "20141001.as-org2info.txt"
+    path.write_text("# name: AS Org\n"
+                    "# format:org_id|changed|org_name|country|source\n"
+                    "STAR-ARIN|20140801|Star Joint Venture Co. Ltd.|KP|APNIC\n"
+                    "# format:aut|changed|aut_name|org_id|opaque_id|source\n"
+                    "131279|20140801|STAR-KP|STAR-ARIN||APNIC\n")
+    f = read_registry_file(path)
+    assert (f.kind, str(f.file_date)) == ("as2org", "2014-10-01")
+    assert f.names == [(131279, "STAR-KP - Star Joint Venture Co. Ltd.", "KP")]
