@@ -86,14 +86,8 @@ def test_graph_since_lists_gained_edges(capsys, et2015_store):
     assert status == 0 and "4837 -> 131279 [label=\"4\"" in out
 
 
-def test_registry_import_changes_which_mapping_the_output_names(capsys, tmp_path):
-    from explorer.ingest.pipeline import ingest
-    from explorer.store import Store
-
-    store = tmp_path / "kp.duckdb"
-    with Store(store) as s:
-        list(ingest(s, [data_file("mrt/bgpdump__updates.et-header.2015.gz")],
-                    filter_text="prefix more 175.45.176.0/22"))
+def test_registry_import_changes_which_mapping_the_output_names(capsys, kp2015_store):
+    store = kp2015_store
     apnic = data_file("registry/rir2014-10-09-bestroutetb__delegated-apnic-latest")
     names = data_file("registry/pyasn__asnames.json.gz")
     status, out, _ = run(capsys, "registry", "import", apnic, names, "--store", store)

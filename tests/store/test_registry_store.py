@@ -5,7 +5,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from explorer.ingest.pipeline import ingest
 from explorer.registry.files import import_registry_files
 from explorer.registry.mapping import as_countries, as_names, mapping_for, prefix_countries
 from explorer.store import Store
@@ -19,7 +18,6 @@ APNIC_0214 = "registry/rir-parseapnicip__delegated-apnic-20140214.txt"
 APNIC_1009 = "registry/rir2014-10-09-bestroutetb__delegated-apnic-latest"
 LACNIC_1008 = "registry/rir2014-10-08-bestroutetb__delegated-lacnic-latest"
 ASNAMES = "registry/pyasn__asnames.json.gz"
-ET2015 = "mrt/bgpdump__updates.et-header.2015.gz"
 
 
 def test_a_version_1_store_is_migrated_with_a_backup_and_keeps_its_data(tmp_path):
@@ -62,8 +60,8 @@ def test_the_mapping_for_a_window_is_the_newest_file_dated_on_or_before_its_star
     assert "2014-10-09" in mapping_for(store.con, parse_time("2014-10-09T00:00:00Z")).source
 
 
-def test_kp_prefixes_and_as131279_map_to_kp_from_the_delegation_file_and_iptocc(store):
-    list(ingest(store, [data_file(ET2015)], filter_text="prefix more 175.45.176.0/22"))
+def test_kp_prefixes_and_as131279_map_to_kp_from_the_delegation_file_and_iptocc(kp2015_store):
+    store = Store(kp2015_store)
     import_registry_files(store, [data_file(APNIC_1009), data_file(ASNAMES)])
     index = prefix_index(store.con)
     ids = np.nonzero(index.af > 0)[0]
@@ -74,3 +72,4 @@ def test_kp_prefixes_and_as131279_map_to_kp_from_the_delegation_file_and_iptocc(
     m = mapping_for(store.con, parse_time("2014-12-22T16:15:00Z"))
     assert as_countries(store.con, [131279, 4837], m) == {131279: "KP", 4837: "CN"}
     assert as_names(store.con, [131279])[131279] == "STAR-KP Ryugyong-dong"
+    store.close()
