@@ -93,10 +93,13 @@ class FullFeed:
     counts: dict[int, int]              # af -> how many
 
     def mask(self, session: np.ndarray, af: np.ndarray) -> np.ndarray:
+        top = int(session.max()) + 1 if len(session) else 1
         m = np.zeros(len(session), bool)
         for fam, ids in self.sessions.items():
+            lookup = np.zeros(max(top, int(ids.max()) + 1 if len(ids) else 0), bool)
+            lookup[ids] = True
             sel = af == fam
-            m[sel] = np.isin(session[sel], ids)
+            m[sel] = lookup[session[sel]]
         return m
 
 
