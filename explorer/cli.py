@@ -3,6 +3,7 @@
     bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
     bgp-explorer [--store PATH] info [--json]
     bgp-explorer [--store PATH] export-parquet FOLDER
+    bgp-explorer visibility | events | graph | registry import   (see explorer/cli_analysis.py)
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from explorer import __version__
 from explorer.store import Store, StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR
+from explorer.timeutil import parse_time  # noqa: F401  (kept importable from here)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                                      "partitioned by collector and day (Hive layout) for DuckDB, Spark or Trino.")
     exp.add_argument("folder")
     exp.set_defaults(run=_cmd_export)
+
+    from explorer.cli_analysis import add_commands
+
+    add_commands(sub, store_opts, store_path)
     return p
 
 
@@ -214,21 +219,6 @@ def _cmd_ingest_online(args) -> int:
     for o in outcomes:
         print(_outcome_line(o))
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
-
-
-def parse_time(text: str) -> int:
-    """UTC ISO 8601 ('2014-12-22T16:15:00Z') or Unix seconds -> Unix seconds."""
-    text = text.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"cannot read time {text!r}: use UTC ISO 8601 such as 2014-12-22T16:15:00Z, "
-                         "or Unix seconds") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp())
 
 
 # -- info ------------------------------------------------------------------------------------------
