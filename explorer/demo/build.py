@@ -23,7 +23,9 @@ from typing import Callable
 
 from explorer.demo import scenario
 from explorer.demo.archive import write_archive
+from explorer.demo.asnames import write_asnames
 from explorer.ingest.pipeline import Outcome, ingest
+from explorer.registry.files import import_registry_files
 from explorer.store import Store, StoreError, StoreLockedError
 from explorer.store.location import data_dir
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta, set_meta
@@ -101,6 +103,7 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
                     done += 1
                     if progress:
                         progress("import", done, total)
+            _import_names(store, files)
             set_meta(store, {"demo": scenario.NAME, "demo_version": scenario.VERSION,
                              "demo_params": json.dumps(asdict(params), sort_keys=True),
                              DEMO_LABEL_KEY: DEMO_LABEL})
@@ -117,6 +120,13 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
             "announcements": written.announcements, "withdrawals": written.withdrawals,
             "rib_entries": written.rib_entries, "state_changes": written.state_changes,
             "files_by_collector": {c: list(f) for c, f in written.files.items()}}
+
+
+def _import_names(store: Store, folder: Path) -> None:
+    """The names of the ASes on the demo's paths, imported as an AS-names file."""
+    asns = {int(a) for (path,) in store.con.execute("SELECT path FROM paths").fetchall()
+            for a in path.replace("{", " ").replace("}", " ").replace(",", " ").split()}
+    import_registry_files(store, [write_asnames(folder, asns)])
 
 
 def _remove_abandoned(path: Path) -> None:
