@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench bench-query clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/demo.py
+
+# builds 5M- and 50M-element stores in a temporary folder (about 1 GB, a few minutes)
+bench-query: $(STAMP)
+	$(BIN)/python bench/query.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
