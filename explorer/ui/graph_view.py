@@ -114,6 +114,15 @@ class GraphPane(QWidget):
             self.empty.setPos(float(self.pos[:, 0].mean()), float(self.pos[:, 1].max() + 1.2))
         self.footer.setText(self._footer(g))
 
+    def show_message(self, text: str) -> None:
+        self.set_view(None)
+        for item in (self.lost_item, self.highlight_item):
+            item.setData([], [])
+        self.empty.setText(text)
+        self.empty.setPos(0, 0)
+        self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+        self.footer.setText("")
+
     def _pairs(self, item: pg.PlotDataItem, edges) -> None:
         if not edges:
             item.setData([], [])
@@ -130,7 +139,7 @@ class GraphPane(QWidget):
         held = held_at(d, g.at)
         out = set()
         for pi in np.unique(d.routes.path[held]).tolist():
-            p = d.paths[pi]
+            p = d.paths[pi].asns
             if asn in p:
                 out |= {(p[i], p[i + 1]) for i in range(len(p) - 1)}
         return sorted(out)

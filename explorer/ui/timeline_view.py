@@ -111,7 +111,7 @@ class TimelinePane(QWidget):
         self._events(data)
         self._updates(data)
         self.main.setXRange(x[0], x[-1], padding=0.01)
-        ymax = {"upstream": len(data.prefixes), "peers": data.sessions,
+        ymax = {"upstream": len(data.prefixes), "peers": int(data.peers.max(initial=1)),
                 "slash24": max(1, int(data.visible_slash24.max()))}[mode]
         self.main.setYRange(0, max(1, ymax) * 1.15, padding=0)
         self.main.setLabel("left", {"upstream": "visible prefixes", "peers": "peer sessions routing",
@@ -150,8 +150,8 @@ class TimelinePane(QWidget):
             colour = SERIES[i % len(SERIES)]
             self._curve(x, cum, pen=pg.mkPen(colour, width=1.5), fillLevel=0, brush=pg.mkBrush(colour + "99"),
                         name=f"via {name}")
-        if not stacks:
-            self._one(x, d.visible_prefixes, "visible prefixes", SERIES[0])
+        total = self._curve(x, d.visible_prefixes, pen=pg.mkPen("#111111", width=2.5), name="visible prefixes (total)")
+        total.setZValue(20)
 
     def _peers(self, x, d: ViewData) -> None:
         order = np.argsort(-d.peers.sum(axis=1))[:MAX_LINES]
@@ -162,7 +162,8 @@ class TimelinePane(QWidget):
         self._curve(x, y, pen=pg.mkPen(colour, width=2), fillLevel=0, brush=pg.mkBrush(colour + "66"), name=name)
 
     def _events(self, d: ViewData) -> None:
-        top = {"upstream": len(d.prefixes), "peers": d.sessions, "slash24": int(d.visible_slash24.max())}[self.mode]
+        top = {"upstream": len(d.prefixes), "peers": int(d.peers.max(initial=1)),
+               "slash24": int(d.visible_slash24.max())}[self.mode]
         for e in d.events:
             outage = e.kind == "outage"
             region = pg.LinearRegionItem((e.start, max(e.end, e.start + d.state.step)), movable=False,
@@ -185,6 +186,17 @@ class TimelinePane(QWidget):
         hi = max(1, int(max(d.announcements.max(initial=0), d.withdrawals.max(initial=0))))
         self.strip.setYRange(-hi, hi, padding=0.1)
         self.strip.setLabel("left", "A (up) / W (down)")
+
+    def show_message(self, text: str) -> None:
+        """An empty state: what is missing and what to do."""
+        self.set_view(None)
+        self.empty.setText(text)
+        self.main.setXRange(0, 1, padding=0)
+        self.main.setYRange(0, 1, padding=0)
+        self.empty.setPos(0.5, 0.5)
+        self.main.addItem(self.empty)
+        self.readout.setText("")
+        self.footer.setText("")
 
     # -- the cursor ----------------------------------------------------------------------------------
 

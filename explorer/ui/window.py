@@ -22,6 +22,7 @@ from explorer.ui import queries
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
 from explorer.ui.replay import Replay
+from explorer.ui.style import utc
 from explorer.ui.tables import EventsTable, PrefixTable
 from explorer.ui.timeline_view import TimelinePane
 from explorer.ui.topbar import TopBar
@@ -41,7 +42,7 @@ class ExplorerWindow(QMainWindow):
         self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
         self._build()
         self.topbar.set_state(state)
-        self.worker.submit("countries", queries.countries, self.store)
+        self.worker.submit("countries", queries.countries, self.store, state.start)
         if remember:
             self._restore()
         self.apply(self.state)
@@ -176,6 +177,17 @@ class ExplorerWindow(QMainWindow):
         if channel in ("countries", "status"):
             self.statusBar().showMessage(f"{channel}: {message}", 10000)
             return
+        if channel == "view":
+            s = self.state
+            self.data = None
+            text = (f"No routes for {s.scope} in this window: import MRT files covering {utc(s.start)[:10]} to "
+                    f"{utc(s.end)[:10]}, or choose another window.\n({message})")
+            self.timeline.show_message(text)
+            self.graph_pane.show_message(text)
+            self.error = message
+            if not details:
+                self.statusBar().showMessage(message, 15000)
+                return
         self.show_error(message, details)
 
     def show_error(self, message: str, details: str = "") -> None:
@@ -210,7 +222,7 @@ class ExplorerWindow(QMainWindow):
         self.import_summary = show_summary(self, outcomes, error, dialog.job.cancel.is_set())
         self.data = None                    # refresh everything from the store
         self.worker.submit("status", queries.status, self.store)
-        self.worker.submit("countries", queries.countries, self.store)
+        self.worker.submit("countries", queries.countries, self.store, self.state.start)
         self.apply(self.state)
 
     # -- screenshots and settings ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from explorer.analysis.view import parse_path
+from explorer.analysis.paths import hops
 from explorer.briefing.state import ViewState, parse_iso
 
 T0, T1 = parse_iso("2022-04-21T02:00:00Z"), parse_iso("2022-04-21T02:05:00Z")
@@ -29,9 +29,8 @@ def edges_held_at(store, t: int) -> Counter:
     con.close()
     edges = Counter()
     for (text,) in rows:
-        p = parse_path(text)
-        for i in range(len(p) - 1):
-            edges[(p[i], p[i + 1])] += 1
+        for e in hops(text).edges():
+            edges[e] += 1
     return edges
 
 
