@@ -68,12 +68,17 @@ class GraphPane(QWidget):
             return
         self.pos = data.layout.pos * np.array([X_SPACING, 1.0])
         self.where = data.layout.index()
+        left, right = self.pos[:, 0].min(), self.pos[:, 0].max()
         for i, asn in enumerate(data.layout.asns.tolist()):
-            label = pg.TextItem(as_label(asn, data.names), color=FOREGROUND, anchor=(0.5, -0.35))
-            label.setPos(*self.pos[i])
+            x = self.pos[i, 0]
+            # peers' labels to the left of their node, the origin's to the right, the rest below
+            anchor = (1.0, 0.5) if x == left and left < right else (0.0, 0.5) if x == right else (0.5, -0.3)
+            label = pg.TextItem(as_label(asn, data.names), color=FOREGROUND, anchor=anchor)
+            label.setPos(x + (-0.12 if anchor[0] == 1.0 else 0.12 if anchor[0] == 0.0 else 0), self.pos[i, 1])
             self.plot.addItem(label)
             self.labels.append(label)
-        self.plot.autoRange(padding=0.12)
+        rows = self.pos[:, 1]
+        self.plot.setRange(xRange=(left - 2.2, right + 2.2), yRange=(rows.min() - 0.8, rows.max() + 0.8), padding=0)
 
     # -- a cursor move: which edges, how wide, which colours -------------------------------------------
 
@@ -97,7 +102,7 @@ class GraphPane(QWidget):
         pen["red"], pen["green"], pen["blue"], pen["alpha"], pen["width"] = 90, 90, 90, 220, widths
         brushes, sizes = [], []
         for asn in d.layout.asns.tolist():
-            here = asn in g.present
+            here = asn in g.present or g.roles.get(asn) == "origin"     # the origin is drawn, alone if need be
             colour = ROLE_COLOURS.get(g.roles.get(asn, "transit")) if here else ABSENT
             brushes.append(pg.mkBrush(colour))
             sizes.append(18 if g.roles.get(asn) == "origin" else 13)
@@ -106,12 +111,10 @@ class GraphPane(QWidget):
                            pxMode=True, data=np.arange(n), hoverable=True, tip=self._tip)
         self.drawn_edges = set(g.edges)
         for i, asn in enumerate(d.layout.asns.tolist()):
-            self.labels[i].setColor(FOREGROUND if asn in g.present else "#9a9a9a")
+            self.labels[i].setColor(FOREGROUND if asn in g.present or g.roles.get(asn) == "origin" else "#9a9a9a")
         self._pairs(self.lost_item, sorted(g.lost))
         self._pairs(self.highlight_item, self._highlighted(g, selected))
-        self.empty.setText("" if g.edges else f"No route held at {utc(g.at)}: the origin stands alone")
-        if not g.edges:
-            self.empty.setPos(float(self.pos[:, 0].mean()), float(self.pos[:, 1].max() + 1.2))
+        self.empty.setText("")
         self.footer.setText(self._footer(g))
 
     def show_message(self, text: str) -> None:
@@ -167,9 +170,11 @@ class GraphPane(QWidget):
             self.nodeClicked.emit(None)
 
     def _footer(self, g: GraphAt) -> str:
+        alone = (f"<b style='color:{LOST}'>No route held at {utc(g.at)}: the origin stands alone.</b> "
+                 if not g.edges else "")
         swatch = " ".join(f"<span style='color:{c}'>&#9679;</span> {r}" for r, c in ROLE_COLOURS.items())
         fine = self.data is not None and self.data.state.step < 60
-        return (f"<b>AS paths at {utc(g.at, fine)}</b>: {g.routes_at} routes held; edge width grows with routes "
+        return (alone + f"<b>AS paths at {utc(g.at, fine)}</b>: {g.routes_at} routes held; edge width grows with routes "
                 f"(peer session x prefix) over the adjacency. {swatch} <span style='color:{ABSENT}'>&#9679;</span> "
                 f"no route now. <span style='color:{LOST}'>- - -</span> held at the window's start, lost now "
                 f"({len(g.lost)}). Layout: layers by hops from the origin, fixed for the window.")

@@ -27,7 +27,8 @@ def countries(store, at: int, cancelled=lambda: False) -> list[tuple[str, str, i
         con.close()
 
 
-def status(store, cancelled=lambda: False) -> str:
+def status(store, cancelled=lambda: False) -> tuple[str, str]:
+    """(short text for the status bar, the long one for its tooltip)."""
     con = store.cursor()
     try:
         files, backends, first, last = con.execute("""
@@ -39,8 +40,9 @@ def status(store, cancelled=lambda: False) -> str:
     demo = f"  {label}." if label else ""
     from explorer.ui.style import utc
 
-    span = f", {utc(first)} to {utc(last)}" if first is not None else ", empty: File > Import MRT files"
-    return f"Store {store.path} ({files} files{span}); parser backend: {backends or '-'}.{demo}"
+    span = f", {utc(first)[:10]} to {utc(last)[:10]}" if first is not None else ", empty: File > Import MRT files"
+    short = f"{store.path.name} ({files} files{span}; {backends or '-'}).{demo}"
+    return short, f"Store {store.path}: {files} files{span}; parser backend: {backends or '-'}.{demo}"
 
 
 def preset(store, which: str, cancelled=lambda: False) -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from explorer.analysis.definitions import Definitions
 from explorer.analysis.view import ViewData
 from explorer.analysis.view_graph import GraphAt, graph_at
 from explorer.briefing.state import StateError, ViewState
@@ -156,14 +157,18 @@ class ExplorerWindow(QMainWindow):
             self.timeline.set_view(result, self.state.timeline_mode)
             self.events.show(result)
             self.replay.set_view(result)
-            self.status_defs.setText(f"Definitions: {result.definitions}")
+            d = Definitions(**self.state.definitions)
+            self.status_defs.setText(f"Definitions: full feed {d.full_feed}, visible at >= {d.threshold:g} of "
+                                     f"full-feed sessions ({result.full_feed_sessions}), unit {d.unit}")
+            self.status_defs.setToolTip(result.definitions)
             self.move_cursor(self.state.cursor)
         elif channel == "graph":
             self._paint_graph(result)
         elif channel == "countries":
             self.topbar.set_countries(result)
         elif channel == "status":
-            self.status_store.setText(result)
+            self.status_store.setText(result[0])
+            self.status_store.setToolTip(result[1])
         elif channel == "preset" and result is not None:
             start, end = result
             self.apply(self.state.with_(start=start, end=end, at=min(max(self.state.at, start), end)))
