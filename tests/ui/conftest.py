@@ -34,6 +34,27 @@ def kp_store_path(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_store_path(tmp_path_factory):
+    """The demo store, built by the function ``--demo`` uses, over 22 Dec 11:45 to 23 Dec 07:30 UTC
+    (both outages) with fewer sessions and background prefixes than the full demo, to stay quick."""
+    from explorer.demo.build import build_demo_store
+    from explorer.demo.scenario import Params, utc
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo_store(path, Params(sessions=6, background=17, collectors=2, start=utc("2014-12-22T11:45:00"),
+                                  days=19.75 / 24))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_user_data(tmp_path, monkeypatch):
+    """No test builds or reads anything in the user's data folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.delenv("BGP_EXPLORER_STORE", raising=False)
+    monkeypatch.setenv("BGP_EXPLORER_DEMO", str(tmp_path / "user-data" / "no-demo-here.duckdb"))
+
+
 @pytest.fixture
 def open_window(qtbot):
     """Open an ExplorerWindow on a store and wait until the view and the graph at its cursor are painted."""
@@ -44,9 +65,9 @@ def open_window(qtbot):
     app_instance()
     opened = []
 
-    def _open(path, state, size=(1600, 950)):
+    def _open(path, state, size=(1600, 950), remember=False):
         store = Store(path)
-        w = ExplorerWindow(store, state, remember=False)
+        w = ExplorerWindow(store, state, remember=remember)
         qtbot.addWidget(w)
         w.resize(*size)
         w.show()
