@@ -72,6 +72,7 @@ class ViewData:
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
     countries: dict[int, str] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)          # derived once per view (view_graph's path table)
 
     def index_at(self, t: int) -> int:
         """The last instant <= t."""

@@ -21,7 +21,7 @@ def test_inside_the_outage_nothing_is_visible_and_the_origin_stands_alone(open_w
     assert not [e for e in w.graph_pane.drawn_edges if 131279 in e]
     assert (4837, 131279) in w.graph.lost                   # drawn dashed red
     assert "the origin stands alone" in w.graph_pane.footer.text()
-    assert w.prefixes.rows() and all(w.prefixes.widget.item(r, 2).text() == "no" for r in range(4))
+    assert len(w.prefixes.rows()) == 4 and all(w.prefixes.model.index(r, 2).data() == "no" for r in range(4))
 
 
 def test_before_the_outage_china_unicom_carries_north_korea(open_window, demo_store_path):
