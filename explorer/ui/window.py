@@ -43,10 +43,11 @@ class ExplorerWindow(QMainWindow):
         self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
         self._build()
         self.topbar.set_state(state)
-        self.worker.submit("countries", queries.countries, self.store, state.start)
         if remember:
             self._restore()
         self.apply(self.state)
+        # after the view: the picker's list maps every prefix of the store to a country
+        self.worker.submit("countries", queries.countries, self.store, state.start)
 
     # -- layout ----------------------------------------------------------------------------------------
 
