@@ -30,6 +30,8 @@ def test_before_the_outage_china_unicom_carries_north_korea(open_window, demo_st
     assert w.graph.roles[4837] == "upstream" and w.graph.roles[131279] == "origin"
     assert w.data.visible_prefixes[w.data.index_at(w.state.cursor)] == 4
     assert sorted(w.prefixes.rows()) == [f"175.45.{n}.0/24" for n in (176, 177, 178, 179)]
+    tip = w.graph_pane._tip(0, 0, w.graph_pane.where[4837])        # what hovering AS4837 shows
+    assert tip.startswith("AS4837") and "upstream" in tip and "4 prefix(es) through it" in tip
 
 
 @pytest.mark.parametrize("at", ["2014-12-22T12:00:00Z", "2014-12-22T16:14:50Z", "2014-12-22T20:00:00Z",
