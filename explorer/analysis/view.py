@@ -18,6 +18,7 @@ from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.events import find_events
 from explorer.analysis.layout import Layout, layered_layout
 from explorer.analysis.paths import Hops, path_hops
+from explorer.analysis.routes import OPEN, US
 from explorer.analysis.scope import resolve_scope
 from explorer.analysis.visibility import by_prefix, by_upstream, visibility
 from explorer.briefing.state import ViewState, parse_iso
@@ -101,10 +102,12 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
 
     row_of = np.full(len(scope.index), -1, np.int64)
     row_of[ids] = np.arange(len(ids))
-    path_ids, local = np.unique(v.routes.path, return_inverse=True)
+    r = _route_times(con, ids, window)
+    path_ids, local = np.unique(r["path_id"], return_inverse=True)
     hops = path_hops(con, path_ids)
     paths = [hops[int(p)] for p in path_ids]
-    routes = Routes(v.routes.session, row_of[v.routes.prefix], local.astype(np.int64), v.routes.start, v.routes.end)
+    routes = Routes(np.asarray(r["session_id"], np.int64), row_of[np.asarray(r["prefix_id"], np.int64)],
+                    local.astype(np.int64).ravel(), np.asarray(r["s"], np.int64), np.asarray(r["e"], np.int64))
     edges = {e for h in paths for e in h.edges()}
     origins = {h.origin for h in paths if h.origin is not None}
     layout = layered_layout(edges, origins)
@@ -120,6 +123,16 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
                     peers, visible, v.visible_prefixes, v.visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     v.announcements, v.withdrawals, events, layout, text, ff, names, countries)
+
+
+def _route_times(con, ids: np.ndarray, window: Window) -> dict:
+    """The scope's route intervals over the window with their exact times (microseconds), for the graph
+    at any instant (the cursor and the replay move between the timeline's instants)."""
+    return con.execute("""
+        SELECT session_id, prefix_id, path_id, epoch_us(start_ts) AS s, coalesce(epoch_us(end_ts), $open) AS e
+        FROM intervals WHERE prefix_id IN (SELECT unnest($ids::INTEGER[]))
+          AND start_ts <= make_timestamp($hi) AND (end_ts IS NULL OR end_ts > make_timestamp($lo))""",
+                       {"open": int(OPEN), "ids": ids.tolist(), "hi": window.end * US, "lo": window.start * US}).fetchnumpy()
 
 
 def countries_in_store(con, at: int) -> list[tuple[str, str, int]]:
