@@ -90,8 +90,8 @@ def wait_until_shown(window, timeout_s: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         QApplication.processEvents()
-        if window.error or (window.data is not None and window.graph is not None and window.worker.idle
-                            and window.graph.at == window.state.cursor):
+        if window.error or (window.data is not None and window.graph is not None
+                            and window.worker.idle_on("view", "graph") and window.graph.at == window.state.cursor):
             QApplication.processEvents()
             return True
         time.sleep(0.005)

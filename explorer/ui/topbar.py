@@ -15,6 +15,18 @@ STEPS = [(60, "1 min"), (300, "5 min"), (900, "15 min"), (3600, "1 h"), (21600, 
 KINDS = [("country", "Country"), ("prefixes", "Prefixes"), ("origin", "Origin AS")]
 
 
+class ScopeBox(QComboBox):
+    """The scope picker; says when it is first used, so the country list is read only when wanted (it
+    maps every prefix of the store to a country: seconds on a large store)."""
+
+    wanted = Signal()
+
+    def showPopup(self) -> None:
+        self.wanted.emit()
+        super().showPopup()
+
+
+
 def _edit() -> QDateTimeEdit:
     e = QDateTimeEdit()
     e.setTimeZone(QTimeZone.utc())
@@ -32,7 +44,7 @@ class TopBar(QWidget):
         self.kind = QComboBox()
         for key, text in KINDS:
             self.kind.addItem(text, key)
-        self.scope = QComboBox()
+        self.scope = ScopeBox()
         self.scope.setObjectName("scopePicker")
         self.scope.setEditable(True)
         self.scope.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -57,6 +69,7 @@ class TopBar(QWidget):
         self.apply.setDefault(True)
         self.apply.clicked.connect(self._apply)
         self.scope.lineEdit().returnPressed.connect(self._apply)
+        self.scope.lineEdit().textEdited.connect(lambda _t: self.scope.wanted.emit())    # typing to search
         self.kind.currentIndexChanged.connect(self._kind_changed)
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 4, 6, 4)

@@ -37,17 +37,21 @@ class ExplorerWindow(QMainWindow):
         self.data: ViewData | None = None
         self.graph: GraphAt | None = None
         self.error: str = ""
+        # One worker answers what the views show (the view, the graph at the cursor); another reads
+        # the lists that may take seconds on a large store (countries, status), so that a cursor
+        # move never waits behind them.
         self.worker = QueryWorker(self)
-        self.worker.finished.connect(self._finished)
-        self.worker.failed.connect(self._failed)
+        self.lists = QueryWorker(self)
+        for w in (self.worker, self.lists):
+            w.finished.connect(self._finished)
+            w.failed.connect(self._failed)
         self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
         self._build()
         self.topbar.set_state(state)
         if remember:
             self._restore()
         self.apply(self.state)
-        # after the view: the picker's list maps every prefix of the store to a country
-        self.worker.submit("countries", queries.countries, self.store, state.start)
+        self._countries_asked = False           # when the picker is first used (TopBar.scope.wanted)
 
     # -- layout ----------------------------------------------------------------------------------------
 
@@ -55,7 +59,8 @@ class ExplorerWindow(QMainWindow):
         self.setWindowTitle(f"BGP History Explorer: {self.store.path.name}" + (f" ({self.note})" if self.note else ""))
         self.topbar = TopBar()
         self.topbar.applied.connect(self._applied)
-        self.topbar.presetChosen.connect(lambda p: self.worker.submit("preset", queries.preset, self.store, p))
+        self.topbar.scope.wanted.connect(self._ask_countries)
+        self.topbar.presetChosen.connect(lambda p: self.lists.submit("preset", queries.preset, self.store, p))
         self.graph_pane = GraphPane()
         self.graph_pane.nodeClicked.connect(self._node_clicked)
         self.timeline = TimelinePane()
@@ -90,7 +95,7 @@ class ExplorerWindow(QMainWindow):
         self.status_defs.setWordWrap(False)
         for w, stretch in ((self.status_store, 0), (self.status_defs, 1), (self.busy, 0)):
             self.statusBar().addWidget(w, stretch)
-        self.worker.submit("status", queries.status, self.store)
+        self.lists.submit("status", queries.status, self.store)
         self._menus()
 
     def _menus(self) -> None:
@@ -179,7 +184,14 @@ class ExplorerWindow(QMainWindow):
         self.graph_pane.show_graph(g, self.state.selected_asn)
         self.prefixes.show(self.data, g, self.state.selected_asn)
 
+    def _ask_countries(self) -> None:
+        if not self._countries_asked:
+            self._countries_asked = True
+            self.lists.submit("countries", queries.countries, self.store, self.state.start)
+
     def _failed(self, channel: str, message: str, details: str) -> None:
+        if channel == "view":                   # the picker helps choose another scope
+            self._ask_countries()
         if channel in ("countries", "status"):
             self.statusBar().showMessage(f"{channel}: {message}", 10000)
             return
@@ -227,8 +239,8 @@ class ExplorerWindow(QMainWindow):
     def _imported(self, dialog: ImportDialog, outcomes: list, error: str) -> None:
         self.import_summary = show_summary(self, outcomes, error, dialog.job.cancel.is_set())
         self.data = None                    # refresh everything from the store
-        self.worker.submit("status", queries.status, self.store)
-        self.worker.submit("countries", queries.countries, self.store, self.state.start)
+        self.lists.submit("status", queries.status, self.store)
+        self._countries_asked = False           # the store changed: read the list again when wanted
         self.apply(self.state)
 
     # -- screenshots and settings ----------------------------------------------------------------------
@@ -254,6 +266,7 @@ class ExplorerWindow(QMainWindow):
             s.setValue("outer", self.outer.saveState())
             s.setValue("last_view", json.dumps({"store": str(self.store.path), "state": self.state.to_dict()}))
         self.worker.shutdown()
+        self.lists.shutdown()
         super().closeEvent(ev)
 
 

@@ -28,15 +28,20 @@ class QueryWorker(QObject):
         self._latest: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._pending = 0
+        self._closed = False
+        self._by_channel: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def submit(self, channel: str, fn, *args, **kwargs) -> int:
         """Run ``fn(*args, cancelled=..., **kwargs)`` off the GUI thread; only the newest per channel reports."""
+        if self._closed:
+            return -1                           # the window is closing: nothing more to ask
         ticket = next(self._ids)
         self._latest[channel] = ticket
         cancelled = lambda: self._latest.get(channel) != ticket  # noqa: E731
         with self._lock:
             self._pending += 1
+            self._by_channel[channel] = self._by_channel.get(channel, 0) + 1
         self.busy.emit(True)
 
         def run():
@@ -52,14 +57,15 @@ class QueryWorker(QObject):
                     details = "" if isinstance(exc, ValueError) else traceback.format_exc()
                     self.failed.emit(channel, str(exc) or type(exc).__name__, details)
             finally:
-                self._done()
+                self._done(channel)
 
         self._pool.submit(run)
         return ticket
 
-    def _done(self) -> None:
+    def _done(self, channel: str) -> None:
         with self._lock:
             self._pending -= 1
+            self._by_channel[channel] -= 1
             idle = self._pending == 0
         if idle:
             self.busy.emit(False)
@@ -68,7 +74,13 @@ class QueryWorker(QObject):
     def idle(self) -> bool:
         return self._pending == 0
 
+    def idle_on(self, *channels: str) -> bool:
+        """No request of these channels queued or running."""
+        with self._lock:
+            return not any(self._by_channel.get(c, 0) for c in channels)
+
     def shutdown(self) -> None:
+        self._closed = True
         for channel in list(self._latest):
             self._latest[channel] = -1       # every running request now reads as cancelled
         self._pool.shutdown(wait=True, cancel_futures=True)

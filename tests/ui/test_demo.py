@@ -112,6 +112,9 @@ def test_replay_steps_from_change_to_change_and_event_to_event(open_window, demo
 
 def test_the_country_picker_finds_north_korea_by_name(open_window, demo_store_path, qtbot):
     w = open_window(demo_store_path, KP)
+    assert not w.topbar.countries                           # read only when the picker is used
+    w.topbar.scope.showPopup()
+    w.topbar.scope.hidePopup()
     qtbot.waitUntil(lambda: bool(w.topbar.countries), timeout=10000)
     assert ("KP", "North Korea", 4) in w.topbar.countries
     assert any("KP  North Korea (4 prefixes)" == w.topbar.scope.itemText(i) for i in range(w.topbar.scope.count()))
