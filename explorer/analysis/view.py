@@ -128,10 +128,10 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
 def visible_slash24(scope, ids: np.ndarray, visible: np.ndarray, block: int = 64) -> np.ndarray:
     """Visible IPv4 /24s per instant, each counted once however many visible prefixes cover it.
 
-    Counted here from the visible grid rather than taken from ``Visibility.visible_slash24``, which
-    counted 3 /24s of North Korea inside the demo's outage while no prefix was visible (issue 3's
-    analysis as merged; tests/ui/test_demo.py checks both). The address space is cut at every
-    prefix boundary; a piece is visible when a visible prefix covers it; instants go in blocks.
+    Counted from the visible grid, so that it agrees with the visible prefixes by construction;
+    ``Visibility.visible_slash24`` counts the same from its transitions (tests/ui/test_demo.py checks
+    that both agree). The address space is cut at every prefix boundary; a piece is visible when a
+    visible prefix covers it; instants go in blocks.
     """
     ix = scope.index
     v4 = ix.af[ids] == 4

@@ -25,8 +25,6 @@ def test_inside_the_outage_nothing_is_visible_and_the_origin_stands_alone(open_w
 
 
 def test_inside_the_outage_no_slash24_is_visible(open_window, demo_store_path):
-    """The window counts /24s from its visible grid: issue 3's visible_slash24 reports 3 here (a bug
-    there, kept as an expected failure below so that its fix shows)."""
     w = open_window(demo_store_path, KP)
     k = w.data.index_at(parse_iso("2014-12-22T20:00:00Z"))
     assert w.data.visible_slash24[k] == 0 and "0 /24s" in w.timeline.readout.text()
@@ -34,9 +32,8 @@ def test_inside_the_outage_no_slash24_is_visible(open_window, demo_store_path):
     assert (w.data.visible.sum(axis=0) == w.data.visible_prefixes).all()
 
 
-@pytest.mark.xfail(reason="issue 3's visible_slash24 counts 3 /24s through the outage while 0 prefixes are visible "
-                          "(bgp-explorer visibility --demo --country KP --by total over 22 Dec 11:45 to 23 Dec 07:30)")
-def test_issue_3s_slash24_count_inside_the_outage(open_window, demo_store_path):
+def test_the_windows_slash24_count_equals_issue_3s(open_window, demo_store_path):
+    """Two ways to the same count: the window's from its visible grid, issue 3's from its transitions."""
     from explorer.analysis.definitions import Definitions, Window
     from explorer.analysis.scope import resolve_scope
     from explorer.analysis.visibility import visibility
@@ -46,7 +43,8 @@ def test_issue_3s_slash24_count_inside_the_outage(open_window, demo_store_path):
     window = Window(KP.start, KP.end, KP.step)
     v = visibility(con, resolve_scope(con, window, country="KP"), window, Definitions())
     con.close()
-    assert v.visible_slash24[w.data.index_at(parse_iso("2014-12-22T20:00:00Z"))] == 0
+    assert (v.visible_slash24 == w.data.visible_slash24).all()
+    assert (v.visible_prefixes == w.data.visible_prefixes).all()
 
 
 def test_before_the_outage_china_unicom_carries_north_korea(open_window, demo_store_path):
