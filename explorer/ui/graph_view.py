@@ -139,7 +139,8 @@ class GraphPane(QWidget):
         widest = max((label.textItem.boundingRect().width() for label in self.labels), default=0.0) + 16
         width = float(self.plot.plotItem.vb.width() or self.plot.width())
         span = max(right - left, X_SPACING)
-        return max(1.0, widest * span / (width - 2 * widest)) if width > 2.5 * widest else span
+        need = widest * span / (width - 2 * widest) if width > 2.5 * widest else span
+        return min(max(1.0, need), 0.3 * span + 1.0)       # a long label may be cut rather than the graph squeezed
 
     def _worth_labelling(self, d: ViewData) -> list[int]:
         n = len(d.layout.asns)

@@ -50,6 +50,7 @@ class _BandViewBox(pg.ViewBox):
 class TimelinePane(QWidget):
     cursorMoved = Signal(int)
     windowSelected = Signal(int, int)
+    rangeViewed = Signal(int, int)          # the visible time range after a zoom or pan (rate-limited)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -79,6 +80,9 @@ class TimelinePane(QWidget):
         self.main.addItem(self.cursor, ignoreBounds=True)
         self.strip.addItem(self.strip_cursor, ignoreBounds=True)
         self.cursor.sigPositionChanged.connect(self._dragged)
+        # Zoom and pan report the visible range at most 4 times a second; the window may then load
+        # that range at a finer step (only the visible range is queried)
+        self._range_proxy = pg.SignalProxy(self.vb.sigXRangeChanged, rateLimit=4, slot=self._range_changed)
         self.main.scene().sigMouseClicked.connect(self._clicked)
         self.empty = pg.TextItem("", color=FOREGROUND, anchor=(0.5, 0.5))
         self.footer = QLabel("")
@@ -94,7 +98,8 @@ class TimelinePane(QWidget):
 
     # -- data ----------------------------------------------------------------------------------------
 
-    def set_view(self, data: ViewData | None, mode: str = "upstream") -> None:
+    def set_view(self, data: ViewData | None, mode: str = "upstream", keep_range: bool = False) -> None:
+        """Draw ``data``; ``keep_range`` (a finer view of the zoomed range) leaves the axes where they are."""
         self.data, self.mode = data, mode
         for p in (self.main, self.strip):
             for item in list(p.listDataItems()) + [i for i in p.items if isinstance(i, (pg.LinearRegionItem, pg.TextItem, pg.BarGraphItem))]:
@@ -112,10 +117,12 @@ class TimelinePane(QWidget):
             self._one(x, data.visible_slash24, "visible /24s", SERIES[1])
         self._events(data)
         self._updates(data)
-        self.main.setXRange(x[0], x[-1], padding=0.01)
+        if not keep_range:
+            self.main.setXRange(x[0], x[-1], padding=0.01)
         ymax = {"upstream": len(data.prefixes), "peers": int(data.peers.max(initial=1)),
                 "slash24": max(1, int(data.visible_slash24.max()))}[mode]
-        self.main.setYRange(0, max(1, ymax) * HEADROOM, padding=0)
+        if not keep_range:
+            self.main.setYRange(0, max(1, ymax) * HEADROOM, padding=0)
         self.main.setLabel("left", {"upstream": "visible prefixes", "peers": "peer sessions routing",
                                     "slash24": "visible /24s"}[mode])
         if not len(data.routes.start):
@@ -129,8 +136,13 @@ class TimelinePane(QWidget):
     def _curve(self, x, y, **kw) -> pg.PlotDataItem:
         # Steps drawn as a plain line through (t0, y0) (t1, y0) (t1, y1) ...: pyqtgraph's stepMode does
         # not survive clip-to-view (x and y come out of different lengths).
-        xs = np.repeat(np.asarray(x, float), 2)[1:-1]
-        ys = np.repeat(np.asarray(y, float), 2)
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        keep = np.ones(len(y), bool)                # only where the value changes: fewer points, no seams
+        keep[1:] = y[1:] != y[:-1]
+        x = np.append(x[:-1][keep], x[-1])
+        y = y[keep]
+        xs = np.repeat(x, 2)[1:-1]
+        ys = np.repeat(y, 2)
         c = pg.PlotDataItem(xs, ys, **kw)
         self.main.addItem(c)
         c.setDownsampling(auto=True, method="peak")
@@ -195,6 +207,10 @@ class TimelinePane(QWidget):
         self.strip.setYRange(-hi, hi, padding=0.1)
         self.strip.setLabel("left", "A (up) / W (down)")
         self.strip.setLabel("bottom", "time (UTC)")
+
+    def _range_changed(self, args) -> None:
+        lo, hi = self.vb.viewRange()[0]
+        self.rangeViewed.emit(int(lo), int(hi))
 
     def show_message(self, text: str) -> None:
         """An empty state: what is missing and what to do."""

@@ -35,6 +35,7 @@ class ExplorerWindow(QMainWindow):
         super().__init__()
         self.store, self.state, self.remember, self.note = store, state, remember, note
         self.data: ViewData | None = None
+        self.detail: ViewData | None = None     # the zoomed part of the window at a finer step
         self.graph: GraphAt | None = None
         self.error: str = ""
         # One worker answers what the views show (the view, the graph at the cursor); another reads
@@ -65,6 +66,7 @@ class ExplorerWindow(QMainWindow):
         self.graph_pane.nodeClicked.connect(self._node_clicked)
         self.timeline = TimelinePane()
         self.timeline.cursorMoved.connect(self.move_cursor)
+        self.timeline.rangeViewed.connect(self._range_viewed)
         self.timeline.windowSelected.connect(lambda a, b: self.apply(self.state.with_(start=a, end=b, at=min(max(self.state.at, a), b))))
         self.prefixes = PrefixTable()
         self.events = EventsTable(self.move_cursor)
@@ -149,6 +151,23 @@ class ExplorerWindow(QMainWindow):
         if self.data is not None:
             self.worker.submit("graph", _graph_at, self.data, self.state.cursor)
 
+    def _range_viewed(self, lo: int, hi: int) -> None:
+        """Zoomed into a part of a long window: load that part at a finer step; zoomed out: the whole."""
+        d = self.data
+        if d is None:
+            return
+        lo, hi = max(lo, self.state.start), min(hi, self.state.end)
+        finer = detail_step(hi - lo)
+        if hi - lo < 0.4 * (self.state.end - self.state.start) and finer < self.state.step:
+            shown = getattr(self, "detail", None)
+            if shown is None or not (shown.state.start <= lo and hi <= shown.state.end and shown.state.step <= finer):
+                self.worker.submit("detail", queries.view, self.store,
+                                   self.state.with_(start=lo, end=hi, step=finer, at=min(max(self.state.at, lo), hi)))
+        elif getattr(self, "detail", None) is not None:
+            self.detail = None
+            self.timeline.set_view(d, self.state.timeline_mode, keep_range=True)
+            self.timeline.set_cursor(self.state.cursor)
+
     def _node_clicked(self, asn) -> None:
         self.state = self.state.with_(selected_asn=asn)
         if self.graph is not None:
@@ -158,7 +177,7 @@ class ExplorerWindow(QMainWindow):
 
     def _finished(self, channel: str, result) -> None:
         if channel == "view":
-            self.data = result
+            self.data, self.detail = result, None
             self.graph_pane.set_view(result)
             self.timeline.set_view(result, self.state.timeline_mode)
             self.events.show(result)
@@ -168,6 +187,14 @@ class ExplorerWindow(QMainWindow):
                                      f"full-feed sessions ({result.full_feed_sessions}), unit {d.unit}")
             self.status_defs.setToolTip(result.definitions)
             self.move_cursor(self.state.cursor)
+        elif channel == "detail":
+            if self.data is not None and result.state.query_key()[:2] == self.state.query_key()[:2]:
+                result.events = self.data.events        # events belong to the whole window
+                self.detail = result
+                self.timeline.set_view(result, self.state.timeline_mode, keep_range=True)
+                self.timeline.set_cursor(self.state.cursor)
+                if self.graph is not None:
+                    self._paint_graph(self.graph)
         elif channel == "graph":
             self._paint_graph(result)
         elif channel == "countries":
@@ -182,7 +209,14 @@ class ExplorerWindow(QMainWindow):
     def _paint_graph(self, g: GraphAt) -> None:
         self.graph = g
         self.graph_pane.show_graph(g, self.state.selected_asn)
-        self.prefixes.show(self.data, g, self.state.selected_asn)
+        self.prefixes.show(self._finest_at(g.at), g, self.state.selected_asn)
+
+    def _finest_at(self, t: int) -> ViewData:
+        """The zoomed range's finer data when it holds t (and the same prefixes), else the window's."""
+        d = self.detail
+        if d is not None and d.state.start <= t <= d.state.end and d.prefixes == self.data.prefixes:
+            return d
+        return self.data
 
     def _ask_countries(self) -> None:
         if not self._countries_asked:
@@ -190,6 +224,9 @@ class ExplorerWindow(QMainWindow):
             self.lists.submit("countries", queries.countries, self.store, self.state.start)
 
     def _failed(self, channel: str, message: str, details: str) -> None:
+        if channel == "detail":                 # the whole window stays drawn at its own step
+            self.statusBar().showMessage(f"finer view of the zoomed range: {message}", 10000)
+            return
         if channel == "view":                   # the picker helps choose another scope
             self._ask_countries()
         if channel in ("countries", "status"):
@@ -268,6 +305,15 @@ class ExplorerWindow(QMainWindow):
         self.worker.shutdown()
         self.lists.shutdown()
         super().closeEvent(ev)
+
+
+STEPS = (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+
+
+def detail_step(span: int, points: int = 800) -> int:
+    """The largest of the usual steps that still draws about ``points`` instants over ``span`` seconds."""
+    fitting = [s for s in STEPS if s <= max(1, span) / points]
+    return fitting[-1] if fitting else 1
 
 
 def _graph_at(data: ViewData, t: int, cancelled=None) -> GraphAt:

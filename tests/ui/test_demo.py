@@ -138,3 +138,20 @@ def test_an_unknown_country_says_what_to_do(open_window, demo_store_path):
     w = open_window(demo_store_path, KP.with_(scope="Atlantis"))
     assert "unknown country 'Atlantis'" in w.error
     assert "No routes for Atlantis in this window" in w.timeline.empty.toPlainText()
+
+
+def test_zooming_into_a_long_window_loads_the_visible_range_at_a_finer_step(open_window, demo_store_path, qtbot):
+    w = open_window(demo_store_path, KP.with_(step=900))
+    a, b = parse_iso("2014-12-22T16:00:00Z"), parse_iso("2014-12-22T16:30:00Z")
+    w.timeline.main.setXRange(a, b, padding=0)
+    qtbot.waitUntil(lambda: w.detail is not None, timeout=10_000)
+    assert w.detail.state.step < 900 and w.detail.state.start >= KP.start and w.detail.state.end <= KP.end
+    assert w.timeline.data is w.detail and w.data.state.step == 900         # the window itself is unchanged
+    w.move_cursor(parse_iso("2014-12-22T16:14:50Z"))                        # between two 15-min instants
+    qtbot.waitUntil(lambda: w.graph.at == parse_iso("2014-12-22T16:14:50Z"), timeout=5000)
+    k = w.detail.index_at(w.state.cursor)
+    assert [w.prefixes.model.index(r, 1).data() for r in range(4)] == [int(w.detail.peers[i, k])
+                                                                       for i in w.prefixes.model.rows]
+    w.timeline.main.setXRange(KP.start, KP.end, padding=0)
+    qtbot.waitUntil(lambda: w.detail is None, timeout=10_000)
+    assert w.timeline.data is w.data
