@@ -43,7 +43,8 @@ class Event:
 
 @dataclass
 class Routes:
-    """The scope's route intervals overlapping the window (times in microseconds)."""
+    """The scope's route intervals overlapping the window (times in microseconds), sorted by prefix
+    row and then session."""
 
     session: np.ndarray
     prefix: np.ndarray          # row in ViewData.prefixes
@@ -106,8 +107,10 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     path_ids, local = np.unique(r["path_id"], return_inverse=True)
     hops = path_hops(con, path_ids)
     paths = [hops[int(p)] for p in path_ids]
-    routes = Routes(np.asarray(r["session_id"], np.int64), row_of[np.asarray(r["prefix_id"], np.int64)],
-                    local.astype(np.int64).ravel(), np.asarray(r["s"], np.int64), np.asarray(r["e"], np.int64))
+    session, prefix = np.asarray(r["session_id"], np.int64), row_of[np.asarray(r["prefix_id"], np.int64)]
+    order = np.lexsort((session, prefix))       # by prefix, then session: view_graph relies on it
+    routes = Routes(session[order], prefix[order], local.astype(np.int64).ravel()[order],
+                    np.asarray(r["s"], np.int64)[order], np.asarray(r["e"], np.int64)[order])
     edges = {e for h in paths for e in h.edges()}
     origins = {h.origin for h in paths if h.origin is not None}
     layout = layered_layout(edges, origins)

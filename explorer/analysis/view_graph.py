@@ -97,11 +97,7 @@ class GraphAt:
 
     def upstreams_of(self, row: int) -> list[int]:
         """The upstreams of the routes held to one prefix (a row of ViewData.prefixes) at t."""
-        if "by_prefix" not in self.__dict__:
-            r = self.view.routes
-            order = np.argsort(r.prefix[self.held], kind="stable")
-            self.__dict__["by_prefix"] = (r.prefix[self.held][order], self.held[order])
-        rows, held = self.__dict__["by_prefix"]
+        rows, held = self.view.routes.prefix[self.held], self.held       # sorted by prefix already
         lo, hi = np.searchsorted(rows, row, "left"), np.searchsorted(rows, row, "right")
         up = path_table(self.view).upstream[self.view.routes.path[held[lo:hi]]]
         return sorted(set(up[up >= 0].tolist()))
@@ -113,16 +109,42 @@ def held_at(d: ViewData, t: int) -> np.ndarray:
     return np.flatnonzero((d.routes.start <= us) & (d.routes.end > us))
 
 
+def _add_path(d: ViewData) -> bool:
+    """Whether some session holds two routes to one prefix at once (ADD-PATH), anywhere in the window."""
+    if "add_path" not in d.cache:
+        r = d.routes
+        order = np.lexsort((r.start, r.prefix, r.session))
+        same = (r.session[order][1:] == r.session[order][:-1]) & (r.prefix[order][1:] == r.prefix[order][:-1])
+        d.cache["add_path"] = bool((same & (r.start[order][1:] < r.end[order][:-1])).any())
+    return d.cache["add_path"]
+
+
 def _edges_at(d: ViewData, held: np.ndarray) -> tuple[dict[tuple[int, int], int], int]:
+    """Routes per adjacency among the routes ``held``: a (session, prefix) counts once per edge, also
+    when it holds several paths at once (ADD-PATH). Routes whose (session, prefix) holds one path are
+    counted per path and spread over its edges; only the few others are paired one by one."""
     pt, r = path_table(d), d.routes
-    key = r.session[held] * max(1, len(d.prefixes)) + r.prefix[held]
-    routes = len(np.unique(key))
-    eid, owner = _expand(pt.edge_ptr, pt.edge_id, r.path[held])
-    if routes == len(held):                     # one path per (session, prefix): count routes per edge
-        counts = np.bincount(eid, minlength=len(pt.edges))
-    else:                                       # ADD-PATH: a (session, prefix) counts once per edge
-        pairs = np.unique(eid * (int(key.max()) + 1) + key[owner])
-        counts = np.bincount(pairs // (int(key.max()) + 1), minlength=len(pt.edges))
+    if "edge_owner" not in d.cache:
+        d.cache["edge_owner"] = np.repeat(np.arange(len(pt.edge_ptr) - 1), np.diff(pt.edge_ptr))
+    single, multi = held, held[:0]
+    if _add_path(d) and len(held):
+        key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
+        same = key[1:] == key[:-1]
+        dup = np.zeros(len(held), bool)
+        dup[1:] |= same
+        dup[:-1] |= same
+        single, multi = held[~dup], held[dup]
+    per_path = np.bincount(r.path[single], minlength=len(pt.node_ptr) - 1)
+    counts = np.bincount(pt.edge_id, weights=per_path[d.cache["edge_owner"]], minlength=len(pt.edges))
+    counts = np.rint(counts).astype(np.int64)
+    routes = len(single)
+    if len(multi):
+        key = r.session[multi] * max(1, len(d.prefixes)) + r.prefix[multi]
+        routes += len(np.unique(key))
+        eid, owner = _expand(pt.edge_ptr, pt.edge_id, r.path[multi])
+        width = int(key.max()) + 1
+        pairs = np.unique(eid * width + key[owner])
+        counts += np.bincount(pairs // width, minlength=len(pt.edges))
     nz = np.flatnonzero(counts)
     return dict(zip(map(tuple, pt.edges[nz].tolist()), counts[nz].tolist())), routes
 
@@ -134,8 +156,9 @@ def graph_at(d: ViewData, t: int) -> GraphAt:
         d.cache["start_edges"] = set(_edges_at(d, held_at(d, d.state.start))[0])
     start = d.cache["start_edges"]
     pt = path_table(d)
-    asn, _ = _expand(pt.node_ptr, pt.node_asn, np.unique(d.routes.path[held]))
-    role, _ = _expand(pt.node_ptr, pt.node_role, np.unique(d.routes.path[held]))
+    paths = np.flatnonzero(np.bincount(d.routes.path[held], minlength=len(pt.node_ptr) - 1))
+    asn, _ = _expand(pt.node_ptr, pt.node_asn, paths)
+    role, _ = _expand(pt.node_ptr, pt.node_role, paths)
     order = np.lexsort((role, asn))
     first = np.ones(len(order), bool)
     first[1:] = asn[order][1:] != asn[order][:-1]
