@@ -97,6 +97,7 @@ def cursor_moves(store: Path, state: ViewState, moves: int = 50) -> list[float]:
             w.move_cursor(t)
             while w.graph is None or w.graph.at != t:
                 QApplication.processEvents()
+                time.sleep(0.0005)                  # as an event loop waits: the worker gets the GIL
             w.graph_pane.plot.viewport().repaint()                        # painted, not just scheduled
             times.append(time.perf_counter() - t0)
         w.close()

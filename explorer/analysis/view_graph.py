@@ -97,7 +97,9 @@ class GraphAt:
 
     def upstreams_of(self, row: int) -> list[int]:
         """The upstreams of the routes held to one prefix (a row of ViewData.prefixes) at t."""
-        rows, held = self.view.routes.prefix[self.held], self.held       # sorted by prefix already
+        if "rows" not in self.__dict__:         # prefix row of each held route, ascending (routes are sorted)
+            self.__dict__["rows"] = self.view.routes.prefix[self.held]
+        rows, held = self.__dict__["rows"], self.held
         lo, hi = np.searchsorted(rows, row, "left"), np.searchsorted(rows, row, "right")
         up = path_table(self.view).upstream[self.view.routes.path[held[lo:hi]]]
         return sorted(set(up[up >= 0].tolist()))

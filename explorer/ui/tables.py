@@ -59,8 +59,17 @@ class PrefixModel(QAbstractTableModel):
             return "yes" if self.visible[i] else "no"
         return ", ".join(as_label(u, self.names) for u in self.graph.upstreams_of(i)) or "-"
 
+    def _prefix_rank(self) -> np.ndarray:
+        """Rank of each prefix in text order, computed once per list of prefixes."""
+        if getattr(self, "_ranked", None) is not self.prefixes:
+            order = np.argsort(np.array(self.prefixes, dtype=object), kind="stable")
+            self._rank = np.empty(len(order), np.int64)
+            self._rank[order] = np.arange(len(order))
+            self._ranked = self.prefixes
+        return self._rank
+
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        keys = [lambda r: np.array([self.prefixes[i] for i in r], dtype=object), lambda r: self.peers[r],
+        keys = [lambda r: self._prefix_rank()[r], lambda r: self.peers[r],
                 lambda r: self.visible[r], lambda r: np.array([len(self.graph.upstreams_of(int(i))) for i in r])]
         self.layoutAboutToBeChanged.emit()
         idx = np.argsort(keys[column](self.rows), kind="stable")
