@@ -2,6 +2,10 @@
 
     python bench/ui.py [--store PATH --scope-kind K --scope S --start T --end T --step S]
 
+For issue 3's large benchmark store: ``python bench/query.py --sizes 50 --keep --dir /tmp/bq`` (or its
+build_base/build_large), then ``python bench/ui.py --store /tmp/bq/bench50m.duckdb --scope KP
+--start 2014-12-15T00:00:00Z --end 2014-12-22T00:00:00Z`` (and ``--scope IN``, its large country).
+
 Without --store it measures (1) the demo store (North Korea, 19-24 Dec 2014), (2) a store of the
 two real update files of ../shared/data/mrt holding North Korea's prefixes, and (3) a store of every
 file there (690,000 prefixes), with China as a large scope (22,489 prefixes, 731 ASes) over the
