@@ -37,6 +37,11 @@ DEMO_LABEL = "Demo: synthetic reconstruction of public reports, not measured dat
 Progress = Callable[[str, int, int], None]
 
 
+# The demo's files are small (a few dozen elements each) and its build is atomic as a whole (a
+# temporary store renamed when complete), so they are stored this many to a transaction.
+TOGETHER = 64
+
+
 def demo_store_path() -> Path:
     env = os.environ.get(DEMO_ENV_VAR)
     if env:
@@ -94,7 +99,7 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
         done, total = 0, written.file_count
         with Store(partial) as store:
             for collector in sorted(written.files):
-                for event in ingest(store, [files / collector], collector=collector):
+                for event in ingest(store, [files / collector], collector=collector, together=TOGETHER):
                     if not isinstance(event, Outcome):
                         continue
                     if event.status != "ok":
