@@ -109,6 +109,9 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
                     if progress:
                         progress("import", done, total)
             _import_names(store, files)
+            # the files were written to a temporary folder: keep their archive-relative names
+            store.con.execute("UPDATE files SET path = substr(path, length(?) + 2) WHERE starts_with(path, ?)",
+                              [str(files), str(files)])
             set_meta(store, {"demo": scenario.NAME, "demo_version": scenario.VERSION,
                              "demo_params": json.dumps(asdict(params), sort_keys=True),
                              DEMO_LABEL_KEY: DEMO_LABEL})
