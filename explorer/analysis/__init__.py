@@ -1,0 +1,1 @@
+"""Answers over the store, in plain numpy and dataclasses (no Qt)."""

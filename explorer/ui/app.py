@@ -1,0 +1,130 @@
+"""Starting the window: ``bgp-explorer-window`` (and ``make run``), and rendering it offscreen to a PNG.
+
+With no store configured (no --store, no $BGP_EXPLORER_STORE, nothing imported into the default
+store yet) the window opens on the demo store: North Korea, 19 to 24 December 2014, with the cursor
+inside the outage. Where there is no display at all (a CI machine, ssh without X), it says so and
+renders the same view to a PNG instead of waiting for a window nobody can see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from explorer.briefing.state import ViewState, parse_iso
+from explorer.store import Store, StoreError, resolve_store_path
+from explorer.store.location import ENV_VAR, data_dir
+
+DEMO_STATE = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-19T00:00:00Z"),
+                       end=parse_iso("2014-12-24T00:00:00Z"), step=900, at=parse_iso("2014-12-22T20:00:00Z"))
+DEMO_NOTE = "Demo: synthetic reconstruction of public reports, not measured data"
+
+
+def choose_store(explicit: str | None, demo: bool) -> tuple[Path, bool]:
+    """(store path, is the demo)."""
+    if not demo and (explicit or os.environ.get(ENV_VAR) or resolve_store_path(None).exists()):
+        return resolve_store_path(explicit), False
+    try:
+        from explorer.demo import ensure_demo_store
+    except ImportError:
+        return resolve_store_path(explicit), False
+    return Path(ensure_demo_store()), True
+
+
+def open_store(path: Path) -> Store:
+    """The window is the store's one writer (File > Import); read-only when another program writes it."""
+    try:
+        return Store(path)
+    except StoreError:
+        if path.exists():
+            return Store(path, read_only=True)
+        raise
+
+
+def app_instance():
+    from PySide6.QtWidgets import QApplication
+
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("BGP History Explorer")
+    app.setOrganizationName("bgp-explorer")
+    return app
+
+
+def wait_until_shown(window, timeout_s: float = 60.0) -> bool:
+    """Process events until the view and the graph at the cursor are painted (or an error is shown)."""
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if window.error or (window.data is not None and window.graph is not None and window.worker.idle
+                            and window.graph.at == window.state.cursor):
+            QApplication.processEvents()
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, int] = (1920, 1080),
+               note: str = "") -> Path:
+    """Render the window for ``state`` offscreen into ``out``."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app_instance()
+    from explorer.ui.window import ExplorerWindow
+
+    with open_store(store_path) as store:
+        w = ExplorerWindow(store, state, remember=False, note=note)
+        w.resize(*size)
+        w.show()
+        if not wait_until_shown(w):
+            raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
+        if w.error:
+            w.close()
+            raise RuntimeError(w.error)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        w.grab().save(str(out))
+        w.close()
+    return out
+
+
+def _headless() -> bool:
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                     or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bgp-explorer-window", description="The BGP History Explorer window.")
+    p.add_argument("--store", metavar="PATH", help=f"the store file (default: ${ENV_VAR}, else the demo store "
+                                                   "until you import into the default store)")
+    p.add_argument("--demo", action="store_true", help="open the embedded demo store (North Korea, Dec 2014)")
+    args = p.parse_args(argv)
+    path, demo = choose_store(args.store, args.demo)
+    from explorer.ui.window import last_view
+
+    state = DEMO_STATE if demo else (last_view(path) or DEMO_STATE)
+    note = DEMO_NOTE if demo else ""
+    if _headless():
+        out = data_dir() / "explorer-window.png"
+        print(f"No display here (no $DISPLAY or $WAYLAND_DISPLAY): rendering the window for {state.describe()} "
+              f"offscreen to {out} instead.")
+        render_png(path, state, out, note=note)
+        print(f"Wrote {out}")
+        return 0
+    app = app_instance()
+    from explorer.ui.window import ExplorerWindow
+
+    with open_store(path) as store:
+        w = ExplorerWindow(store, state, note=note)
+        w.resize(1600, 950)
+        w.show()
+        return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""The explorer's main window: top bar; AS graph beside the timeline; prefixes and events below.
+
+Every widget binds to one ViewState. The window turns a state change into a request on the query
+worker ('view' when the scope or window changed, 'graph' when only the cursor moved) and paints what
+comes back; a newer request supersedes an older one on the same channel.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from explorer.analysis.view import ViewData
+from explorer.analysis.view_graph import GraphAt, graph_at
+from explorer.briefing.state import StateError, ViewState
+from explorer.ui import queries
+from explorer.ui.graph_view import GraphPane
+from explorer.ui.import_dialog import ImportDialog, show_summary
+from explorer.ui.replay import Replay
+from explorer.ui.tables import EventsTable, PrefixTable
+from explorer.ui.timeline_view import TimelinePane
+from explorer.ui.topbar import TopBar
+from explorer.ui.worker import QueryWorker
+
+
+class ExplorerWindow(QMainWindow):
+    def __init__(self, store, state: ViewState, *, remember: bool = True, note: str = ""):
+        super().__init__()
+        self.store, self.state, self.remember, self.note = store, state, remember, note
+        self.data: ViewData | None = None
+        self.graph: GraphAt | None = None
+        self.error: str = ""
+        self.worker = QueryWorker(self)
+        self.worker.finished.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
+        self._build()
+        self.topbar.set_state(state)
+        self.worker.submit("countries", queries.countries, self.store)
+        if remember:
+            self._restore()
+        self.apply(self.state)
+
+    # -- layout ----------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.setWindowTitle(f"BGP History Explorer: {self.store.path.name}" + (f" ({self.note})" if self.note else ""))
+        self.topbar = TopBar()
+        self.topbar.applied.connect(self._applied)
+        self.topbar.presetChosen.connect(lambda p: self.worker.submit("preset", queries.preset, self.store, p))
+        self.graph_pane = GraphPane()
+        self.graph_pane.nodeClicked.connect(self._node_clicked)
+        self.timeline = TimelinePane()
+        self.timeline.cursorMoved.connect(self.move_cursor)
+        self.timeline.windowSelected.connect(lambda a, b: self.apply(self.state.with_(start=a, end=b, at=min(max(self.state.at, a), b))))
+        self.prefixes = PrefixTable()
+        self.events = EventsTable(self.move_cursor)
+        self.replay = Replay(self)
+        self.replay.moveTo.connect(self.move_cursor)
+
+        self.views = QSplitter(Qt.Orientation.Horizontal)
+        self.views.setObjectName("viewsSplitter")
+        self.views.addWidget(self.graph_pane)
+        self.views.addWidget(self.timeline)
+        self.views.setSizes([900, 1000])
+        below = QTabWidget()
+        below.addTab(self.prefixes.widget, "Prefixes at the cursor")
+        below.addTab(self.events.widget, "Events")
+        self.outer = QSplitter(Qt.Orientation.Vertical)
+        self.outer.setObjectName("outerSplitter")
+        self.outer.addWidget(self.views)
+        self.outer.addWidget(below)
+        self.outer.setSizes([700, 220])
+        central = QWidget()
+        col = QVBoxLayout(central)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.topbar)
+        col.addWidget(self.replay.widget)
+        col.addWidget(self.outer, 1)
+        self.setCentralWidget(central)
+        self.status_store, self.status_defs, self.busy = QLabel(), QLabel(), QLabel()
+        self.status_defs.setWordWrap(False)
+        for w, stretch in ((self.status_store, 0), (self.status_defs, 1), (self.busy, 0)):
+            self.statusBar().addWidget(w, stretch)
+        self.worker.submit("status", queries.status, self.store)
+        self._menus()
+
+    def _menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        file.addAction("Import MRT &files...", self.import_files)
+        file.addAction("Import a &folder...", self.import_folder)
+        file.addAction("Save a &screenshot...", self._save_screenshot)
+        file.addSeparator()
+        file.addAction("&Quit", self.close)
+        view = self.menuBar().addMenu("&View")
+        group = QActionGroup(self)
+        for mode, text in (("upstream", "Visible prefixes by &upstream"), ("peers", "&Peers per prefix"),
+                           ("slash24", "Visible &/24s")):
+            act = QAction(text, self, checkable=True)
+            act.setData(mode)
+            act.setChecked(mode == self.state.timeline_mode)
+            act.triggered.connect(lambda _c=False, m=mode: self.set_mode(m))
+            group.addAction(act)
+            view.addAction(act)
+
+    # -- state changes ---------------------------------------------------------------------------------
+
+    def _applied(self, s) -> None:
+        if isinstance(s, StateError):
+            self.show_error(str(s))
+        else:
+            self.apply(s)
+
+    def apply(self, s: ViewState) -> None:
+        """A new scope or window: reload the timeline and the layout, off the GUI thread."""
+        reload = self.data is None or s.query_key() != self.state.query_key()
+        self.state = s
+        self.topbar.set_state(s)
+        if reload:
+            self.error = ""
+            self.worker.submit("view", queries.view, self.store, s)
+        else:
+            self.move_cursor(s.at)
+
+    def set_mode(self, mode: str) -> None:
+        self.state = self.state.with_(timeline_mode=mode)
+        if self.data is not None:
+            self.timeline.set_view(self.data, mode)
+            self.timeline.set_cursor(self.state.cursor)
+
+    def move_cursor(self, t: int) -> None:
+        """The one time cursor: every view follows it."""
+        self.state = self.state.with_(at=int(t))
+        self.timeline.set_cursor(self.state.cursor)
+        self.replay.set_cursor(self.state.cursor)
+        if self.data is not None:
+            self.worker.submit("graph", _graph_at, self.data, self.state.cursor)
+
+    def _node_clicked(self, asn) -> None:
+        self.state = self.state.with_(selected_asn=asn)
+        if self.graph is not None:
+            self._paint_graph(self.graph)
+
+    # -- results ---------------------------------------------------------------------------------------
+
+    def _finished(self, channel: str, result) -> None:
+        if channel == "view":
+            self.data = result
+            self.graph_pane.set_view(result)
+            self.timeline.set_view(result, self.state.timeline_mode)
+            self.events.show(result)
+            self.replay.set_view(result)
+            self.status_defs.setText(f"Definitions: {result.definitions}")
+            self.move_cursor(self.state.cursor)
+        elif channel == "graph":
+            self._paint_graph(result)
+        elif channel == "countries":
+            self.topbar.set_countries(result)
+        elif channel == "status":
+            self.status_store.setText(result)
+        elif channel == "preset" and result is not None:
+            start, end = result
+            self.apply(self.state.with_(start=start, end=end, at=min(max(self.state.at, start), end)))
+
+    def _paint_graph(self, g: GraphAt) -> None:
+        self.graph = g
+        self.graph_pane.show_graph(g, self.state.selected_asn)
+        self.prefixes.show(self.data, g, self.state.selected_asn)
+
+    def _failed(self, channel: str, message: str, details: str) -> None:
+        if channel in ("countries", "status"):
+            self.statusBar().showMessage(f"{channel}: {message}", 10000)
+            return
+        self.show_error(message, details)
+
+    def show_error(self, message: str, details: str = "") -> None:
+        self.error = message
+        box = QMessageBox(QMessageBox.Icon.Warning, "BGP History Explorer", message, QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.setModal(False)
+        box.show()
+        self._error_box = box
+
+    # -- import ----------------------------------------------------------------------------------------
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import MRT files")
+        if paths:
+            self.start_import(paths)
+
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of MRT files")
+        if folder:
+            self.start_import([folder])
+
+    def start_import(self, paths: list[str], jobs: int = 1) -> ImportDialog:
+        dialog = ImportDialog(self, self.store, paths, jobs)
+        dialog.finishedImport.connect(lambda outcomes, error: self._imported(dialog, outcomes, error))
+        self.import_dialog = dialog
+        dialog.start()
+        return dialog
+
+    def _imported(self, dialog: ImportDialog, outcomes: list, error: str) -> None:
+        self.import_summary = show_summary(self, outcomes, error, dialog.job.cancel.is_set())
+        self.data = None                    # refresh everything from the store
+        self.worker.submit("status", queries.status, self.store)
+        self.worker.submit("countries", queries.countries, self.store)
+        self.apply(self.state)
+
+    # -- screenshots and settings ----------------------------------------------------------------------
+
+    def _save_screenshot(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", "explorer.png", "PNG (*.png)")
+        if path:
+            self.grab().save(path)
+
+    def _restore(self) -> None:
+        s = QSettings("bgp-explorer", "window")
+        for key, restore in (("geometry", self.restoreGeometry), ("views", self.views.restoreState),
+                             ("outer", self.outer.restoreState)):
+            value = s.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+
+    def closeEvent(self, ev) -> None:
+        if self.remember:
+            s = QSettings("bgp-explorer", "window")
+            s.setValue("geometry", self.saveGeometry())
+            s.setValue("views", self.views.saveState())
+            s.setValue("outer", self.outer.saveState())
+            s.setValue("last_view", json.dumps({"store": str(self.store.path), "state": self.state.to_dict()}))
+        self.worker.shutdown()
+        super().closeEvent(ev)
+
+
+def _graph_at(data: ViewData, t: int, cancelled=None) -> GraphAt:
+    return graph_at(data, t)
+
+
+def last_view(store_path: Path) -> ViewState | None:
+    """The view the window showed last on this store, if any."""
+    raw = QSettings("bgp-explorer", "window").value("last_view")
+    try:
+        saved = json.loads(raw) if raw else None
+        if saved and saved.get("store") == str(store_path):
+            return ViewState.from_dict(saved["state"])
+    except (ValueError, StateError, TypeError):
+        return None
+    return None

@@ -1,0 +1,45 @@
+"""The graph layout (layers by hop distance, fewer crossings) and the view state's exact round trip."""
+
+import pytest
+
+from explorer.analysis.layout import crossings, layered_layout
+from explorer.briefing.state import StateError, ViewState
+
+
+def test_layers_are_hop_distances_from_the_origin():
+    edges = [(2914, 1239), (1239, 4837), (4837, 131279), (3356, 4837), (22351, 131279), (174, 22351)]
+    lay = layered_layout(edges, [131279])
+    layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
+    assert layer == {131279: 0, 4837: 1, 22351: 1, 1239: 2, 3356: 2, 174: 2, 2914: 3}
+    x = dict(zip(lay.asns.tolist(), lay.pos[:, 0].tolist()))
+    assert x[131279] > x[4837] > x[1239] > x[2914]          # origin on the right, peers on the left
+
+
+def test_barycenter_untangles_two_crossed_chains():
+    # Sorted by ASN the middle layer would be (10, 20) over peers (2, 1): one crossing.
+    edges = [(1, 10), (2, 20), (10, 100), (20, 100)]
+    lay = layered_layout(edges, [100])
+    assert crossings(lay, [(1, 10), (2, 20)]) == 0
+
+
+def test_unreachable_ases_go_beyond_the_farthest_layer():
+    lay = layered_layout([(1, 2), (5, 6)], [2])
+    layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
+    assert layer[2] == 0 and layer[1] == 1 and layer[5] == layer[6] == 2
+
+
+def test_view_state_round_trips_exactly():
+    s = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=1418947200, end=1419379200,
+                  step=900, at=1419278400, definitions={"threshold": 0.5, "full_feed": "share:0.75"},
+                  timeline_mode="peers", selected_asn=4837)
+    d = s.to_dict()
+    assert d["start"] == "2014-12-19T00:00:00Z" and d["at"] == "2014-12-22T20:00:00Z"
+    assert ViewState.from_dict(d) == s
+    assert ViewState.from_dict(d).to_dict() == d
+
+
+def test_view_state_refuses_what_cannot_be_shown():
+    with pytest.raises(StateError, match="before it starts"):
+        ViewState(start=10, end=5)
+    with pytest.raises(StateError, match="unknown view-state field"):
+        ViewState.from_dict({"colour": "red"})
