@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench installer clean
+.PHONY: run test bench bench-query installer clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# With no store configured ($$BGP_EXPLORER_STORE unset, no store in the user data folder), show the
+# embedded demo instead (built on first use, about a minute, then reused).
 run: $(STAMP)
 	$(BIN)/bgp-explorer --help
-	$(BIN)/bgp-explorer info
+	@if [ -n "$$BGP_EXPLORER_STORE" ] || $(BIN)/python -c 'import sys; from explorer.store import resolve_store_path; sys.exit(not resolve_store_path().exists())'; \
+	then $(BIN)/bgp-explorer info; else $(BIN)/bgp-explorer info --demo; fi
 
 # pytest exits 5 when it collects no test; that is not a failure of the code under test.
 test: $(STAMP)
@@ -25,6 +28,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/demo.py
+
+# builds 5M- and 50M-element stores in a temporary folder (about 1 GB, a few minutes)
+bench-query: $(STAMP)
+	$(BIN)/python bench/query.py
 
 # The standalone bundle (PyInstaller): dist/bgp-explorer/, then run it headless as a check.
 installer: $(STAMP)

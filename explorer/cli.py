@@ -3,6 +3,7 @@
     bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
     bgp-explorer [--store PATH] info [--json]
     bgp-explorer [--store PATH] export-parquet FOLDER
+    bgp-explorer visibility | events | graph | registry import   (see explorer/cli_analysis.py)
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from explorer import __version__
 from explorer.store import Store, StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR
+from explorer.timeutil import parse_time  # noqa: F401  (kept importable from here)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                                      "partitioned by collector and day (Hive layout) for DuckDB, Spark or Trino.")
     exp.add_argument("folder")
     exp.set_defaults(run=_cmd_export)
+
+    from explorer.cli_analysis import add_commands
+
+    add_commands(sub, store_opts, store_path)
     return p
 
 
@@ -216,21 +221,6 @@ def _cmd_ingest_online(args) -> int:
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
 
 
-def parse_time(text: str) -> int:
-    """UTC ISO 8601 ('2014-12-22T16:15:00Z') or Unix seconds -> Unix seconds."""
-    text = text.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"cannot read time {text!r}: use UTC ISO 8601 such as 2014-12-22T16:15:00Z, "
-                         "or Unix seconds") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp())
-
-
 # -- info ------------------------------------------------------------------------------------------
 
 def _cmd_info(args) -> int:
@@ -238,7 +228,8 @@ def _cmd_info(args) -> int:
 
     path = store_path(args)
     if not path.exists():
-        print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH...")
+        print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH... "
+              "(or look at the demo first: bgp-explorer info --demo)")
         return EXIT_OK
     with Store(path, read_only=True) as store:
         s = store_summary(store)
@@ -247,6 +238,8 @@ def _cmd_info(args) -> int:
         return EXIT_OK
     files = ", ".join(f"{n} {status}" for status, n in s["files"].items()) or "none"
     el = s["elements"]
+    if s["demo"]:
+        print(s["demo"])
     print(f"Store      {s['store']} (schema {s['schema_version']}, {s['bytes'] / 1e6:.1f} MB)")
     print(f"Files      {files}")
     print(f"Span       {s['first'] or '-'} .. {s['last'] or '-'} (UTC)")
@@ -263,11 +256,14 @@ def _cmd_info(args) -> int:
 def _cmd_export(args) -> int:
     from explorer.store.parquet import export_parquet
 
+    from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+
     with Store(store_path(args), read_only=True) as store:
         rows = export_parquet(store, args.folder)
+        label = get_meta(store, DEMO_LABEL_KEY)
     for table, n in rows.items():
         print(f"{table:15} {n:>12,} rows")
-    print(f"written to {args.folder}")
+    print(f"written to {args.folder}" + (f" ({label}; the meta table says so too)" if label else ""))
     return EXIT_OK
 
 

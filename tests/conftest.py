@@ -29,3 +29,41 @@ def store(store_path):
 
     with Store(store_path) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def et2015_store(tmp_path_factory) -> Path:
+    """A store holding the whole 2015 BGP4MP_ET file (one session's full table), built once per run.
+
+    Tests open it read-only and must not change it.
+    """
+    from explorer.ingest.pipeline import ingest
+    from explorer.store import Store
+
+    source = data_file("mrt/bgpdump__updates.et-header.2015.gz")
+    path = tmp_path_factory.mktemp("et2015") / "history.duckdb"
+    with Store(path) as s:
+        list(ingest(s, [source]))
+    return path
+
+
+@pytest.fixture(scope="session")
+def _kp2015_template(tmp_path_factory) -> Path:
+    from explorer.ingest.pipeline import ingest
+    from explorer.store import Store
+
+    source = data_file("mrt/bgpdump__updates.et-header.2015.gz")
+    path = tmp_path_factory.mktemp("kp2015") / "history.duckdb"
+    with Store(path) as s:
+        list(ingest(s, [source], filter_text="prefix more 175.45.176.0/22"))
+    return path
+
+
+@pytest.fixture
+def kp2015_store(_kp2015_template, tmp_path) -> Path:
+    """A fresh copy of a store holding the 2015 file's elements for 175.45.176.0/22 (the four KP /24s)."""
+    import shutil
+
+    path = tmp_path / "kp.duckdb"
+    shutil.copy(_kp2015_template, path)
+    return path

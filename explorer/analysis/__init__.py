@@ -1,1 +1,10 @@
-"""Answers over the store, in plain numpy and dataclasses (no Qt)."""
+"""Answers over the store: scope, visibility, events, AS-path graph. Plain numpy and dataclasses.
+
+Every function takes a DuckDB connection (``Store.con`` or a thread's ``Store.cursor()``), a
+``Window`` and ``Definitions``, so the command line, exports and the window compute the same way.
+"""
+
+from explorer.analysis.definitions import Definitions, Window
+from explorer.analysis.errors import AnalysisError
+
+__all__ = ["AnalysisError", "Definitions", "Window"]

@@ -232,20 +232,23 @@ def _drain(progress, on_progress) -> None:
 
 def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outcome:
     target = FileImport(store)
+    source = None
     try:
         if f.scan is None:
             f.scan = scan_mrt(f.path)
         stats = future.result()
         if os.path.exists(f.staged):
-            with pa.memory_map(f.staged) as source:
-                for batch in pa.ipc.open_stream(source):
-                    target.add(batch)
-            os.remove(f.staged)
+            source = pa.memory_map(f.staged)        # the batches stay in the mapped file until stored
+            for batch in pa.ipc.open_stream(source):
+                target.add(batch)
         return _store(store, target, f, stats, flt)
     except Exception as exc:
         return _failure(store, f, backend, flt, exc)
     finally:
         target.close()
+        if source is not None:
+            source.close()
+            os.remove(f.staged)
 
 
 def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: ElementFilter | None) -> Outcome:

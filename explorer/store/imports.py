@@ -33,9 +33,13 @@ STAGE_SCHEMA = pa.schema([
     ("seq", pa.int64()),
 ])
 
-# The dictionary-encoded columns of STAGE_SCHEMA and the temporary table that keeps each one's values.
-_DICTIONARIES = {"peer_ip": "stage_ip", "prefix": "stage_prefix", "as_path": "stage_path",
-                 "communities": "stage_comm"}
+# The dictionary-encoded columns of STAGE_SCHEMA, in the order of their number in ``_VALUES.col``.
+_DICTIONARIES = ("peer_ip", "prefix", "as_path", "communities")
+# What ``commit`` reads: the elements with each text as (batch b, code), and every batch's values.
+_ELEMENTS = pa.schema([("b", pa.int32()), ("ts_us", pa.int64()), ("withdrawal", pa.bool_()), ("ip", pa.int32()),
+                       ("peer_asn", pa.int64()), ("prefix", pa.int32()), ("path", pa.int32()),
+                       ("comm", pa.int32()), ("seq", pa.int64())])
+_VALUES = pa.schema([("col", pa.int32()), ("b", pa.int32()), ("code", pa.int32()), ("value", pa.string())])
 
 STATE_SCHEMA = pa.schema([
     ("ts_us", pa.int64()),
@@ -83,43 +87,41 @@ def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
 
 
 class FileImport:
-    """One file on its way into the store. Not thread-safe: one thread feeds it."""
+    """One file on its way into the store. Not thread-safe: one thread feeds it.
+
+    ``add`` only keeps the Arrow batches (no copy: they may live in a memory-mapped file); ``commit``
+    hands them to DuckDB as two registered Arrow tables, so a small file costs a few statements,
+    not a few per batch.
+    """
 
     def __init__(self, store: Store):
         self.store = store
         self.con = store.cursor()
-        self.con.execute("CREATE OR REPLACE TEMP TABLE stage (b INTEGER, ts_us BIGINT, withdrawal BOOLEAN, "
-                         "ip INTEGER, peer_asn BIGINT, prefix INTEGER, path INTEGER, comm INTEGER, seq BIGINT)")
-        for table in _DICTIONARIES.values():
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (b INTEGER, code INTEGER, value VARCHAR)")
+        self._elements: list[pa.RecordBatch] = []
+        self._values: list[pa.RecordBatch] = []
         self.rows = 0
-        self.batches = 0
 
     def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        """Append parsed elements (``STAGE_SCHEMA`` columns). DuckDB reads the Arrow memory directly."""
+        """Append parsed elements (``STAGE_SCHEMA`` columns)."""
         for rb in batch.to_batches() if isinstance(batch, pa.Table) else [batch]:
             self._add(rb)
 
     def _add(self, rb: pa.RecordBatch) -> None:
-        b, n = self.batches, rb.num_rows
-        codes = {name: _encoded(rb.column(name)) for name in _DICTIONARIES}
-        elements = pa.table({
-            "b": pa.nulls(n, pa.int32()).fill_null(b), "ts_us": rb.column("ts_us"),
-            "withdrawal": rb.column("withdrawal"), "ip": codes["peer_ip"].indices,
-            "peer_asn": rb.column("peer_asn"), "prefix": codes["prefix"].indices,
-            "path": codes["as_path"].indices, "comm": codes["communities"].indices, "seq": rb.column("seq")})
-        self._insert("stage", elements)
-        for name, table in _DICTIONARIES.items():
-            values = codes[name].dictionary
-            self._insert(table, pa.table({"b": pa.nulls(len(values), pa.int32()).fill_null(b),
-                                          "code": pa.array(range(len(values)), pa.int32()), "value": values}))
-        self.batches += 1
+        b, n = len(self._elements), rb.num_rows
+        codes = [_encoded(rb.column(name)) for name in _DICTIONARIES]
+        self._elements.append(pa.record_batch([
+            _constant(b, n), rb.column("ts_us"), rb.column("withdrawal"), codes[0].indices, rb.column("peer_asn"),
+            codes[1].indices, codes[2].indices, codes[3].indices, rb.column("seq")], schema=_ELEMENTS))
+        for column, enc in enumerate(codes):
+            values = enc.dictionary
+            self._values.append(pa.record_batch([
+                _constant(column, len(values)), _constant(b, len(values)),
+                pa.array(range(len(values)), pa.int32()), values], schema=_VALUES))
         self.rows += n
 
-    def _insert(self, table: str, data: pa.Table) -> None:
-        self.con.register("_batch", data)
-        self.con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
-        self.con.unregister("_batch")
+    def _register(self, con) -> None:
+        con.register("stage", pa.Table.from_batches(self._elements, schema=_ELEMENTS))
+        con.register("stage_values", pa.Table.from_batches(self._values, schema=_VALUES))
 
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
         """Normalise the staged elements into the store in one transaction.
@@ -131,6 +133,7 @@ class FileImport:
         if state_changes is None:
             state_changes = STATE_SCHEMA.empty_table()
         con.register("_states", state_changes)
+        self._register(con)
         rib = record.kind == "rib"
         with self.store.transaction(con):
             # Only this file is being imported: replace any failed attempt at the same bytes.
@@ -143,24 +146,27 @@ class FileImport:
                        CASE WHEN st.withdrawal THEN 2 WHEN {rib} THEN 0 ELSE 1 END,
                        pa.id, c.id, ?, st.seq
                 FROM stage st
-                JOIN (SELECT d.b, d.code, x.session_id, x.peer_asn FROM stage_ip d
-                      JOIN sessions x ON x.collector = ? AND x.peer_ip = d.value) s
+                JOIN (SELECT d.b, d.code, x.session_id, x.peer_asn FROM stage_values d
+                      JOIN sessions x ON x.collector = ? AND x.peer_ip = d.value WHERE d.col = 0) s
                   ON s.b = st.b AND s.code = st.ip AND s.peer_asn = st.peer_asn
-                JOIN ({_ids("stage_prefix", "prefixes", "prefix_id", "prefix")}) p
+                JOIN ({_ids(1, "prefixes", "prefix_id", "prefix")}) p
                   ON p.b = st.b AND p.code = st.prefix
-                LEFT JOIN ({_ids("stage_path", "paths", "path_id", "path")}) pa
+                LEFT JOIN ({_ids(2, "paths", "path_id", "path")}) pa
                   ON pa.b = st.b AND pa.code = st.path
-                LEFT JOIN ({_ids("stage_comm", "communities", "community_id", "communities")}) c
+                LEFT JOIN ({_ids(3, "communities", "community_id", "communities")}) c
                   ON c.b = st.b AND c.code = st.comm""", [file_id, record.collector])
-            con.execute("""
+            if state_changes.num_rows:
+                con.execute("""
                 INSERT INTO state_changes
                 SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, ?, x.seq
                 FROM _states x JOIN sessions s
                   ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""",
-                        [file_id, record.collector])
+                            [file_id, record.collector])
             _insert_file_row(con, record)
-            refresh_intervals(con, file_id)
-        con.unregister("_states")
+            refresh_intervals(con, file_id, first_key=_first_key(record), resets=state_changes.num_rows > 0,
+                              complete_rib=rib and record.status == "ok" and not record.filter)
+        for name in ("_states", "stage", "stage_values"):
+            con.unregister(name)
         record.elapsed_s += time.perf_counter() - started
         return record
 
@@ -181,9 +187,20 @@ def _encoded(column: pa.Array) -> pa.DictionaryArray:
     return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
 
 
-def _ids(stage: str, table: str, id_column: str, text_column: str) -> str:
+def _ids(column: int, table: str, id_column: str, text_column: str) -> str:
     """(batch, code) -> the store's id of that text, for one dictionary of the staged file."""
-    return f"SELECT d.b, d.code, x.{id_column} AS id FROM {stage} d JOIN {table} x ON x.{text_column} = d.value"
+    return (f"SELECT d.b, d.code, x.{id_column} AS id FROM stage_values d JOIN {table} x ON x.{text_column} = d.value "
+            f"WHERE d.col = {column}")
+
+
+def _constant(value: int, n: int) -> pa.Array:
+    return pa.nulls(n, pa.int32()).fill_null(value)
+
+
+def _first_key(record: FileRecord) -> int | None:
+    """The earliest ordering key the file can hold (see intervals.py), from what the ingest counted."""
+    times = [t for t in (record.first_ts_us, record.snapshot_ts_us) if t is not None]
+    return min(times) * 4 if times else None
 
 
 def _add_dimensions(con, collector: str) -> None:
@@ -198,7 +215,7 @@ def _add_dimensions(con, collector: str) -> None:
             SELECT DISTINCT peer_ip, peer_asn FROM (
                 SELECT d.value AS peer_ip, e.peer_asn
                 FROM (SELECT DISTINCT b, ip, peer_asn FROM stage) e
-                JOIN stage_ip d ON d.b = e.b AND d.code = e.ip
+                JOIN stage_values d ON d.col = 0 AND d.b = e.b AND d.code = e.ip
                 UNION ALL SELECT peer_ip, peer_asn FROM _states)
         ) n ANTI JOIN (SELECT * FROM sessions WHERE collector = ?) s
             ON s.peer_ip = n.peer_ip AND s.peer_asn = n.peer_asn""", [collector, collector])
@@ -206,17 +223,17 @@ def _add_dimensions(con, collector: str) -> None:
         INSERT INTO prefixes
         SELECT (SELECT coalesce(max(prefix_id), 0) FROM prefixes) + row_number() OVER (), n.prefix,
                CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END, CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
-        FROM (SELECT DISTINCT value AS prefix FROM stage_prefix) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
+        FROM (SELECT DISTINCT value AS prefix FROM stage_values WHERE col = 1) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
     con.execute("""
         INSERT INTO paths
         SELECT (SELECT coalesce(max(path_id), 0) FROM paths) + row_number() OVER (), n.as_path,
                TRY_CAST(regexp_extract(n.as_path, '(\\d+)$', 1) AS UBIGINT)
-        FROM (SELECT DISTINCT value AS as_path FROM stage_path) n
+        FROM (SELECT DISTINCT value AS as_path FROM stage_values WHERE col = 2) n
         ANTI JOIN paths p ON p.path = n.as_path""")
     con.execute("""
         INSERT INTO communities
         SELECT (SELECT coalesce(max(community_id), 0) FROM communities) + row_number() OVER (), n.c
-        FROM (SELECT DISTINCT value AS c FROM stage_comm) n
+        FROM (SELECT DISTINCT value AS c FROM stage_values WHERE col = 3) n
         ANTI JOIN communities c ON c.communities = n.c""")
 
 

@@ -23,7 +23,33 @@ Every table is plain columns, so the same layout can be written as Parquet parti
 collector and day (``Store.export_parquet``) and read back by DuckDB or a distributed engine.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Schema 2: the registry, so that a historical window maps prefixes and ASes to countries as the
+# Regional Internet Registries had them then (see explorer/registry).
+#
+# * ``registry_files``: one row per imported registry file: its kind ('delegation', 'asnames',
+#   'as2org'), the registry and the date the file describes (from its header, else its name).
+# * ``registry_ranges``: address blocks of delegation files. ``lo``/``hi`` (inclusive) are the
+#   IPv4 address as a number, or the upper 64 bits of an IPv6 address.
+# * ``registry_asns``: AS number blocks of delegation files.
+# * ``as_names``: AS names (and the country an AS-names or AS-to-organisation file gives).
+REGISTRY = """
+CREATE SEQUENCE registry_file_ids START 1;
+CREATE TABLE registry_files (
+    file_id     INTEGER,
+    path        VARCHAR,
+    sha256      VARCHAR,
+    kind        VARCHAR,        -- 'delegation' | 'asnames' | 'as2org'
+    registry    VARCHAR,        -- 'apnic', 'lacnic', ... ; NULL for name files
+    file_date   DATE,           -- the day the file describes
+    records     BIGINT,
+    imported_at TIMESTAMP
+);
+CREATE TABLE registry_ranges (file_id INTEGER, af UTINYINT, lo UBIGINT, hi UBIGINT, cc VARCHAR);
+CREATE TABLE registry_asns (file_id INTEGER, lo UBIGINT, hi UBIGINT, cc VARCHAR);
+CREATE TABLE as_names (file_id INTEGER, asn UBIGINT, name VARCHAR, cc VARCHAR);
+"""
 
 CREATE = """
 CREATE TABLE meta (key VARCHAR, value VARCHAR);
@@ -115,8 +141,8 @@ CREATE TABLE intervals (
     start_key  BIGINT,
     end_key    BIGINT
 );
-"""
+""" + REGISTRY
 
-# version -> SQL that brings a store of (version - 1) to version. Empty while only version 1 exists;
-# a later change to the tables adds its statements here and raises SCHEMA_VERSION.
-MIGRATIONS: dict[int, str] = {}
+# version -> SQL that brings a store of (version - 1) to version. A later change to the tables adds
+# its statements here and raises SCHEMA_VERSION.
+MIGRATIONS: dict[int, str] = {2: REGISTRY}

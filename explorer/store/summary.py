@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 from explorer.store.store import Store
 
 
@@ -27,6 +28,7 @@ def store_summary(store: Store) -> dict:
     con.close()
     return {
         "store": str(store.path),
+        "demo": get_meta(store, DEMO_LABEL_KEY),     # the label when the store is the demo, else None
         "schema_version": store.schema_version,
         "bytes": store.path.stat().st_size if store.path.exists() else 0,
         "files": files,

@@ -1,0 +1,140 @@
+"""Counting over instants without a prefixes x instants grid.
+
+A route held over [start, end) covers the instants with index in [a, b): ``a`` the first instant at
+or after its start, ``b`` the first at or after its end. Everything here works on such ranges and on
+"steps" (group, index, count): a count per group that holds from its index up to the group's next
+step. Cost grows with the number of ranges (sorting), not with groups x instants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def instant_range(start_us: np.ndarray, end_us: np.ndarray, t0_us: int, step_us: int, k: int):
+    """[a, b) instant indices covered by [start, end): t0 + i * step with start <= t < end."""
+    a = -((t0_us - start_us) // step_us)
+    b = -((t0_us - end_us) // step_us)
+    return np.clip(a, 0, k), np.clip(b, 0, k)
+
+
+def rank(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense rank of the tuples (keys...) and the first row of each distinct tuple."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(keys[::-1])
+    new = np.ones(len(order), bool)
+    new[1:] = np.any([np.diff(k[order]) != 0 for k in keys], axis=0)
+    ranks = np.empty(len(order), np.int64)
+    ranks[order] = np.cumsum(new) - 1
+    return ranks, order[new]
+
+
+def distinct(x: np.ndarray, counts: bool = False):
+    """Sorted distinct values (and how often each occurs) by a plain sort: numpy's hash-based
+    ``unique`` is several times slower on millions of int64."""
+    x = np.sort(x)
+    new = np.ones(len(x), bool)
+    new[1:] = x[1:] != x[:-1]
+    if not counts:
+        return x[new]
+    starts = np.nonzero(new)[0]
+    return x[starts], np.diff(np.append(starts, len(x)))
+
+
+def merge(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int):
+    """Disjoint ranges covering the union of each group's ranges: (rows kept, a, b).
+
+    Several routes of one (session, prefix), as ADD-PATH gives, count as one session.
+    """
+    live = b > a
+    rows = np.nonzero(live)[0]
+    g, a, b = group[live], a[live], b[live]
+    order = np.lexsort((a, g))
+    span = np.int64(k + 1)
+    lo = g[order] * span + a[order]
+    hi = g[order] * span + b[order]
+    before = np.maximum.accumulate(hi)
+    prev = np.concatenate(([np.iinfo(np.int64).min], before[:-1]))
+    lo2 = np.maximum(lo, prev)
+    keep = hi > lo2
+    return rows[order[keep]], (lo2 - g[order] * span)[keep], b[order][keep]
+
+
+def steps(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int, weight=None):
+    """Counts per group from ranges: (group, index, count), sorted by group then index.
+
+    The count of a group holds from its index to its next step; every group ends at 0.
+    """
+    w = np.ones(len(a), np.int64) if weight is None else weight
+    return steps_from_deltas(np.concatenate((group, group)), np.concatenate((a, b)),
+                             np.concatenate((w, -w)), k)
+
+
+def steps_from_deltas(group: np.ndarray, idx: np.ndarray, delta: np.ndarray, k: int):
+    span = np.int64(k + 1)
+    keys, inverse = np.unique(group.astype(np.int64) * span + idx, return_inverse=True)
+    counts = np.cumsum(np.bincount(inverse, weights=delta, minlength=len(keys))).round().astype(np.int64)
+    return keys // span, keys % span, counts
+
+
+def crossings(group: np.ndarray, idx: np.ndarray, count: np.ndarray, threshold: np.ndarray):
+    """Where each group's count reaches (+1) or falls below (-1) its threshold: (group, index, delta)."""
+    on = (count >= threshold).astype(np.int64)
+    prev = np.concatenate(([0], on[:-1]))
+    first = np.ones(len(group), bool)
+    first[1:] = group[1:] != group[:-1]
+    prev[first] = 0
+    change = on - prev
+    nz = change != 0
+    return group[nz], idx[nz], change[nz]
+
+
+def series(idx: np.ndarray, delta: np.ndarray, k: int) -> np.ndarray:
+    """Sum of the deltas in force at each of the k instants."""
+    return np.cumsum(np.bincount(idx, weights=delta, minlength=k + 1))[:k].round().astype(np.int64)
+
+
+def grid(row: np.ndarray, idx: np.ndarray, count: np.ndarray, group: np.ndarray, rows: int, k: int) -> np.ndarray:
+    """Dense rows x instants from steps (for outputs that are that big anyway, e.g. --by prefix)."""
+    prev = np.concatenate(([0], count[:-1]))
+    first = np.ones(len(group), bool)
+    first[1:] = group[1:] != group[:-1]
+    prev[first] = 0
+    diff = np.zeros((rows, k + 1), np.int64)
+    np.add.at(diff, (row, idx), count - prev)
+    return np.cumsum(diff, axis=1)[:, :k]
+
+
+def sorted_steps(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int):
+    """``steps`` for ranges that do not overlap within a (group, session): one value sort, no argsort.
+
+    Each endpoint becomes one int64 (key * 2 + 1 for a start, key * 2 for an end), so a plain sort
+    (SIMD in numpy) orders them; ends at k are left out, so a group's count need not return to 0.
+    """
+    span = np.int64(k + 1)
+    plus = group * span + a
+    minus = (group * span + b)[b < k]
+    e = np.sort(np.concatenate((plus * 2 + 1, minus * 2)))
+    key = e >> 1
+    c = np.cumsum((e & 1) * 2 - 1)
+    last = np.ones(len(e), bool)
+    last[:-1] = key[1:] != key[:-1]
+    key, c = key[last], c[last]
+    g = key // span
+    first = np.ones(len(g), bool)
+    first[1:] = g[1:] != g[:-1]
+    before = np.concatenate(([0], c[:-1]))[first]         # running total at the end of the previous group
+    return g, key % span, c - before[np.cumsum(first) - 1]
+
+
+def overlapping(group: np.ndarray, session: np.ndarray, a: np.ndarray, k: int) -> bool:
+    """Whether some session holds two routes of one group at one instant (ADD-PATH): equal (group,
+    session, first instant) among ranges that cover at least one instant."""
+    if len(a) < 2:
+        return False
+    present = np.bincount(session) > 0
+    index = np.cumsum(present) - 1                        # session id -> dense rank
+    key = (group * int(present.sum()) + index[session]) * np.int64(k + 1) + a
+    key = np.sort(key)
+    return bool((key[1:] == key[:-1]).any())

@@ -1,0 +1,138 @@
+"""Which country a prefix or an AS belongs to for a given window, and what an AS is called.
+
+The mapping in force for a window: for each registry, the newest imported delegation file dated on
+or before the window's start; addresses and ASes none of them covers fall back to the built-in
+mapping (``iptocc`` for addresses; for ASes, the country of an imported AS-names file). A prefix
+belongs to the country of its first address. ``Mapping.source`` says in words which was used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib.metadata import version as _version
+
+import numpy as np
+
+from explorer.store.prefix_index import PrefixIndex
+
+
+@lru_cache(maxsize=None)
+def version(package: str) -> str:
+    return _version(package)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    file_ids: tuple[int, ...]
+    source: str
+
+
+def mapping_for(con, start_s: int) -> Mapping:
+    day = datetime.fromtimestamp(start_s, tz=timezone.utc).date()
+    rows = con.execute("""
+        SELECT file_id, registry, file_date, path FROM (
+            SELECT *, row_number() OVER (PARTITION BY registry ORDER BY file_date DESC, file_id DESC) AS r
+            FROM registry_files WHERE kind = 'delegation' AND file_date <= ?)
+        WHERE r = 1 ORDER BY registry""", [day]).fetchall()
+    builtin = f"built-in iptocc {version('iptocc')}"
+    if not rows:
+        return Mapping((), builtin)
+    files = ", ".join(f"{reg} delegation file of {d} ({path.rsplit('/', 1)[-1]})" for _, reg, d, path in rows)
+    return Mapping(tuple(r[0] for r in rows), f"{files}; elsewhere {builtin}")
+
+
+_COUNTRIES: dict[tuple, np.ndarray] = {}
+
+
+def prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
+    """Country code per prefix_id (object array; None where no mapping knows the address).
+
+    Kept per process for the current prefix index and mapping.
+    """
+    key = (id(index), mapping.file_ids)
+    if key not in _COUNTRIES:
+        if len(_COUNTRIES) > 4:
+            _COUNTRIES.clear()
+        _COUNTRIES[key] = _prefix_countries(con, index, mapping)
+    return _COUNTRIES[key]
+
+
+def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
+    out = np.full(len(index), None, dtype=object)
+    known = np.zeros(len(index), bool)
+    if mapping.file_ids:
+        for af in (4, 6):
+            r = con.execute(f"""
+                SELECT lo, hi, cc FROM registry_ranges WHERE af = ? AND file_id IN ({_ids(mapping)})
+                ORDER BY lo""", [af]).fetchnumpy()
+            sel = np.nonzero(index.af == af)[0]
+            if not len(r["lo"]) or not len(sel):
+                continue
+            lo, hi = r["lo"].astype(np.uint64), r["hi"].astype(np.uint64)
+            pos = np.searchsorted(lo, index.lo[sel], side="right") - 1
+            hit = (pos >= 0) & (index.lo[sel] <= hi[np.maximum(pos, 0)])
+            out[sel[hit]] = r["cc"][pos[hit]]
+            known[sel[hit]] = True
+    rest = np.nonzero(~known & (index.af > 0))[0]
+    if len(rest):
+        import iptocc
+
+        # the prefix as sent names its first address, unless host bits were set (then lo has it)
+        first = [t[:t.find("/")] for t in index.prefix[rest]]
+        v4 = rest[index.af[rest] == 4]
+        v = index.lo[v4].astype(np.int64)
+        exact = set((v4[_v4_number(index.prefix[v4]) == v]).tolist())
+        for j, i in enumerate(rest.tolist()):
+            if index.af[i] == 4 and i not in exact:
+                n = int(index.lo[i])
+                first[j] = f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+        out[rest] = iptocc.country_code(first)
+    return out
+
+
+def _v4_number(texts: np.ndarray) -> np.ndarray:
+    """'a.b.c.d/n' -> a.b.c.d as a number, vectorised."""
+    if not len(texts):
+        return np.zeros(0, np.int64)
+    parts = np.char.split(np.char.partition(texts.astype(str), "/")[:, 0], ".")
+    quads = np.array(parts.tolist(), dtype=np.int64)
+    return (quads[:, 0] << 24) + (quads[:, 1] << 16) + (quads[:, 2] << 8) + quads[:, 3]
+
+
+def _ids(mapping: Mapping) -> str:
+    return ", ".join(str(int(i)) for i in mapping.file_ids)
+
+
+def as_countries(con, asns, mapping: Mapping) -> dict[int, str | None]:
+    """AS -> country: delegation records in force, else an imported AS-names file's country."""
+    asns = sorted({int(a) for a in asns})
+    out: dict[int, str | None] = dict.fromkeys(asns)
+    if not asns:
+        return out
+    if mapping.file_ids:
+        for asn, cc in con.execute(f"""
+                SELECT a.asn, r.cc FROM (SELECT unnest(?::UBIGINT[]) AS asn) a
+                JOIN registry_asns r ON a.asn BETWEEN r.lo AND r.hi
+                WHERE r.file_id IN ({_ids(mapping)})""", [asns]).fetchall():
+            out[int(asn)] = cc
+    for asn, cc in con.execute("""
+            SELECT asn, arg_max(cc, file_id) FROM as_names
+            WHERE cc IS NOT NULL AND asn IN (SELECT unnest(?::UBIGINT[])) GROUP BY asn""", [asns]).fetchall():
+        if out.get(int(asn)) is None:
+            out[int(asn)] = cc
+    return out
+
+
+def as_names(con, asns) -> dict[int, str | None]:
+    """AS -> name from the newest imported AS-names or AS-to-organisation file that names it."""
+    asns = sorted({int(a) for a in asns})
+    out: dict[int, str | None] = dict.fromkeys(asns)
+    if not asns:
+        return out
+    for asn, name in con.execute("""
+            SELECT n.asn, arg_max(n.name, n.file_id) FROM as_names n
+            WHERE n.asn IN (SELECT unnest(?::UBIGINT[])) GROUP BY n.asn""", [asns]).fetchall():
+        out[int(asn)] = name
+    return out

@@ -1,0 +1,56 @@
+"""The sparse counting against the plain prefixes x instants grid it replaces, on random ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explorer.analysis import sparse
+
+
+def test_instant_range_is_start_inclusive_end_exclusive():
+    a, b = sparse.instant_range(np.array([0, 1, 10, 11]), np.array([10, 10, 20, 31]), 0, 10, 3)
+    # instants 0, 10, 20: [0,10) covers 0; [1,10) none; [10,20) covers 10; [11,31) covers 20
+    assert a.tolist() == [0, 1, 1, 2] and b.tolist() == [1, 1, 2, 3]
+
+
+def test_visible_counts_and_crossings_equal_a_dense_grid():
+    rng = np.random.default_rng(7)
+    k, n = 60, 3000
+    session = rng.integers(0, 12, n)
+    prefix = rng.integers(0, 40, n)
+    a = rng.integers(0, k, n)
+    b = np.minimum(a + rng.integers(0, 30, n), k)
+    held = np.zeros((12, 40, k), bool)                  # several ranges of one (session, prefix) count once
+    for s, p, x, y in zip(session, prefix, a, b):
+        held[s, p, x:y] = True
+    peers = held.sum(axis=0)                            # prefix x instant
+
+    group, _ = sparse.rank(session, prefix)
+    rows, a2, b2 = sparse.merge(group, a, b, k)
+    g, i, c = sparse.steps(prefix[rows], a2, b2, k)
+    assert (sparse.grid(g, i, c, g, 40, k) == peers).all()
+
+    threshold = rng.integers(1, 6, 40)
+    tg, ti, td = sparse.crossings(g, i, c, threshold[g])
+    assert (sparse.series(ti, td, k) == (peers >= threshold[:, None]).sum(axis=0)).all()
+
+
+def test_sorted_steps_equal_the_grid_for_ranges_that_do_not_overlap_within_a_session():
+    rng = np.random.default_rng(11)
+    k, sessions, groups = 80, 10, 30
+    s, g, a, b = [], [], [], []
+    for sess in range(sessions):
+        for grp in range(groups):
+            cuts = np.sort(rng.choice(np.arange(k + 1), size=6, replace=False))
+            for x, y in zip(cuts[::2], cuts[1::2]):          # disjoint ranges, some ending at k
+                s.append(sess), g.append(grp), a.append(x), b.append(y)
+    s, g, a, b = map(np.array, (s, g, a, b))
+    held = np.zeros((groups, k), np.int64)
+    for grp, x, y in zip(g, a, b):
+        held[grp, x:y] += 1
+    assert not sparse.overlapping(g, s, a, k)
+    gg, i, c = sparse.sorted_steps(g, a, b, k)
+    threshold = rng.integers(1, 8, groups)
+    tg, ti, td = sparse.crossings(gg, i, c, threshold[gg])
+    assert (sparse.series(ti, td, k) == (held >= threshold[:, None]).sum(axis=0)).all()
+    assert sparse.overlapping(np.array([1, 1]), np.array([3, 3]), np.array([5, 5]), k)
