@@ -1,5 +1,5 @@
 # Two entry points, both starting from a bare Python 3.11 with pip:
-#   make run    install into .venv, then run the program's main job
+#   make run    install into .venv, then open the explorer window (on the demo store when no store is configured)
 #   make test   install into .venv (with the test tools), then run the tests
 PYTHON ?= python3
 VENV   := .venv
@@ -14,20 +14,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# With no store configured ($$BGP_EXPLORER_STORE unset, no store in the user data folder), show the
-# embedded demo instead (built on first use, about a minute, then reused).
+# Qt needs a few system libraries and a font; .ci/qt-system-libs installs them when root, else names them.
 run: $(STAMP)
-	$(BIN)/bgp-explorer --help
-	@if [ -n "$$BGP_EXPLORER_STORE" ] || $(BIN)/python -c 'import sys; from explorer.store import resolve_store_path; sys.exit(not resolve_store_path().exists())'; \
-	then $(BIN)/bgp-explorer info; else $(BIN)/bgp-explorer info --demo; fi
+	@.ci/qt-system-libs $(BIN)/python
+	$(BIN)/bgp-explorer-window
 
 # pytest exits 5 when it collects no test; that is not a failure of the code under test.
 test: $(STAMP)
+	@.ci/qt-system-libs $(BIN)/python
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected" && status=0; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/demo.py
 
 # builds 5M- and 50M-element stores in a temporary folder (about 1 GB, a few minutes)

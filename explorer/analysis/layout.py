@@ -3,7 +3,8 @@
 Layers are hop distances from the origin: the origin ASes in layer 0 (drawn on the right), their
 upstreams in layer 1, and so on to the collectors' peers (on the left), so a path reads left to
 right as it was received: ``2914 1239 4837 131279``. An AS reached at several distances takes the
-shortest. ASes that reach no origin (a path ending in an AS_SET) go one layer beyond the farthest.
+longest, so that no adjacency joins two ASes of one column (where it would run over the nodes
+between them). ASes that reach no origin (a path ending in an AS_SET) go one layer beyond.
 
 Within a layer, ASes are ordered to reduce edge crossings by barycenter passes (Sugiyama's
 heuristic): each AS moves to the mean rank of its neighbours in the layers next to it, sweeping
@@ -59,16 +60,21 @@ def layered_layout(edges, origins, sweeps: int = 8) -> Layout:
     return Layout(np.array(asns, np.int64), np.array(pos, float), np.array(lay, np.int64))
 
 
-def _hops(nodes, toward_peer, origins) -> dict[int, int]:
-    """Breadth-first from the origins, against the edges' direction."""
-    layer = {o: 0 for o in origins if o in toward_peer}
-    queue = deque(layer)
-    while queue:
-        a = queue.popleft()
-        for b in toward_peer[a]:
-            if b not in layer:
-                layer[b] = layer[a] + 1
-                queue.append(b)
+def _hops(nodes, toward_peer, origins, cap: int = 32) -> dict[int, int]:
+    """Longest hop distance to an origin (Sugiyama's longest-path layering), so that every edge runs
+    from a layer to a lower one and none lies along a column; relaxed until stable, at most ``cap``
+    rounds (a routing loop across paths stops growing there). Origins stay in layer 0."""
+    origins = {o for o in origins if o in toward_peer}
+    layer = {o: 0 for o in origins}
+    edges = [(s, t) for t, sources in toward_peer.items() for s in sources if s not in origins]
+    for _ in range(cap):
+        changed = False
+        for s, t in edges:
+            if t in layer and layer.get(s, -1) < layer[t] + 1 <= cap:
+                layer[s] = layer[t] + 1
+                changed = True
+        if not changed:
+            break
     beyond = max(layer.values(), default=-1) + 1
     return {a: layer.get(a, beyond) for a in nodes}
 

@@ -15,23 +15,50 @@ import time
 from pathlib import Path
 
 from explorer.briefing.state import ViewState, parse_iso
+from explorer.demo import DEMO_LABEL, demo_store_path, ensure_demo_store
 from explorer.store import Store, StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR, data_dir
 
 DEMO_STATE = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-19T00:00:00Z"),
                        end=parse_iso("2014-12-24T00:00:00Z"), step=900, at=parse_iso("2014-12-22T20:00:00Z"))
-DEMO_NOTE = "Demo: synthetic reconstruction of public reports, not measured data"
+DEMO_NOTE = DEMO_LABEL          # every view of the demo says what it is
 
 
 def choose_store(explicit: str | None, demo: bool) -> tuple[Path, bool]:
-    """(store path, is the demo)."""
+    """(store path, is the demo). The demo store may still need building: ``ensure_demo_store``."""
     if not demo and (explicit or os.environ.get(ENV_VAR) or resolve_store_path(None).exists()):
         return resolve_store_path(explicit), False
-    try:
-        from explorer.demo import ensure_demo_store
-    except ImportError:
-        return resolve_store_path(explicit), False
-    return Path(ensure_demo_store()), True
+    return demo_store_path(), True
+
+
+def build_demo_with_dialog(app) -> Path:
+    """Build the demo store (once, about a minute) on a thread, behind a busy dialog."""
+    import threading
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    result: dict = {}
+
+    def build():
+        try:
+            result["path"] = ensure_demo_store()
+        except Exception as exc:                # reported below, on the GUI thread
+            result["error"] = exc
+
+    dialog = QProgressDialog("Building the demo store (North Korea, December 2014), once: about a minute...",
+                             None, 0, 0)
+    dialog.setWindowTitle("BGP History Explorer")
+    dialog.setMinimumDuration(0)
+    dialog.show()
+    worker = threading.Thread(target=build, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        app.processEvents()
+        time.sleep(0.02)
+    dialog.close()
+    if "error" in result:
+        raise result["error"]
+    return Path(result["path"])
 
 
 def open_store(path: Path) -> Store:
@@ -82,6 +109,11 @@ def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, i
         w = ExplorerWindow(store, state, remember=False, note=note)
         w.resize(*size)
         w.show()
+        if (w.width(), w.height()) != tuple(size):
+            smallest = w.minimumSizeHint()
+            w.close()
+            raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
+                               f"{smallest.width()}x{smallest.height()} pixels")
         if not wait_until_shown(w):
             raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
         if w.error:
@@ -113,12 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         out = data_dir() / "explorer-window.png"
         print(f"No display here (no $DISPLAY or $WAYLAND_DISPLAY): rendering the window for {state.describe()} "
               f"offscreen to {out} instead.")
-        render_png(path, state, out, note=note)
+        try:
+            if demo:
+                ensure_demo_store()
+            render_png(path, state, out, note=note)
+        except (RuntimeError, StoreError) as exc:
+            print(f"bgp-explorer-window: {exc}", file=sys.stderr)
+            return 1
         print(f"Wrote {out}")
         return 0
     app = app_instance()
     from explorer.ui.window import ExplorerWindow
 
+    if demo:
+        path = build_demo_with_dialog(app)
     with open_store(path) as store:
         w = ExplorerWindow(store, state, note=note)
         w.resize(1600, 950)

@@ -3,7 +3,8 @@ per thread). Plain functions: no Qt here, so they are tested and benchmarked wit
 
 from __future__ import annotations
 
-from explorer.analysis.view import ViewData, load_view
+from explorer.analysis.view import ViewData, countries_in_store, load_view
+from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 from explorer.briefing.state import ViewState
 
 US = 1_000_000
@@ -12,41 +13,22 @@ US = 1_000_000
 def view(store, state: ViewState, cancelled=lambda: False) -> ViewData:
     con = store.cursor()
     try:
-        data = load_view(con, state, cancelled=cancelled)
-        data.names, data.countries = as_names(con, data.layout.asns.tolist())
-        return data
+        return load_view(con, state, cancelled=cancelled)
     finally:
         con.close()
 
 
-def as_names(con, asns: list[int]) -> tuple[dict[int, str], dict[int, str]]:
-    """AS names and countries from the registry when it is there; none otherwise."""
-    try:
-        from explorer.registry.mapping import as_countries, as_names as names_of, mapping_for
-    except ImportError:
-        return {}, {}
-    try:
-        names = {a: n for a, n in names_of(con, asns).items() if n}
-        countries = {a: c for a, c in as_countries(con, asns, mapping_for(con, 0)).items() if c}
-        return names, countries
-    except Exception:                       # names are a courtesy: the graph draws without them
-        return {}, {}
-
-
-def countries(store, cancelled=lambda: False) -> list[tuple[str, str, int]]:
+def countries(store, at: int, cancelled=lambda: False) -> list[tuple[str, str, int]]:
     """(code, name, prefixes in the store) for every country with a prefix in the store."""
-    try:
-        from explorer.ui.country_list import country_counts
-    except ImportError:
-        return []
     con = store.cursor()
     try:
-        return country_counts(con)
+        return countries_in_store(con, at)
     finally:
         con.close()
 
 
-def status(store, cancelled=lambda: False) -> str:
+def status(store, cancelled=lambda: False) -> tuple[str, str]:
+    """(short text for the status bar, the long one for its tooltip)."""
     con = store.cursor()
     try:
         files, backends, first, last = con.execute("""
@@ -54,11 +36,13 @@ def status(store, cancelled=lambda: False) -> str:
             FROM files WHERE status IN ('ok', 'truncated', 'damaged')""").fetchone()
     finally:
         con.close()
-    demo = "  Demo: synthetic reconstruction of public reports, not measured data." if "demo" in store.path.name else ""
+    label = get_meta(store, DEMO_LABEL_KEY)
+    demo = f"  {label}." if label else ""
     from explorer.ui.style import utc
 
-    span = f", {utc(first)} to {utc(last)}" if first is not None else ", empty: File > Import MRT files"
-    return f"Store {store.path} ({files} files{span}); parser backend: {backends or '-'}.{demo}"
+    span = f", {utc(first)[:10]} to {utc(last)[:10]}" if first is not None else ", empty: File > Import MRT files"
+    short = f"{store.path.name} ({files} files{span}; {backends or '-'}).{demo}"
+    return short, f"Store {store.path}: {files} files{span}; parser backend: {backends or '-'}.{demo}"
 
 
 def preset(store, which: str, cancelled=lambda: False) -> tuple[int, int] | None:

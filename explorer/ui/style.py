@@ -22,7 +22,8 @@ FOREGROUND = "#333333"
 
 
 def utc(seconds: int, with_seconds: bool = False) -> str:
-    fmt = "%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M"
+    """'2014-12-22 16:15 UTC', with seconds when asked or when the instant is not on a minute."""
+    fmt = "%Y-%m-%d %H:%M:%S" if with_seconds or int(seconds) % 60 else "%Y-%m-%d %H:%M"
     return datetime.fromtimestamp(int(seconds), tz=timezone.utc).strftime(fmt) + " UTC"
 
 

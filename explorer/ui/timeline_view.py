@@ -17,6 +17,7 @@ from explorer.analysis.view import ViewData
 from explorer.ui.style import FOREGROUND, INSTABILITY, OUTAGE, SERIES, as_label, duration, utc
 
 MAX_LINES = 10
+HEADROOM = 1.45          # above the data: the legend and the outages' labels
 
 
 class _BandViewBox(pg.ViewBox):
@@ -69,7 +70,8 @@ class TimelinePane(QWidget):
         for p in (self.main, self.strip):
             p.showGrid(x=True, y=True, alpha=0.15)
             p.setMenuEnabled(False)
-        self.legend = self.main.addLegend(offset=(-10, 10), labelTextColor=FOREGROUND)
+        self.legend = self.main.addLegend(offset=(60, 4), labelTextColor=FOREGROUND, colCount=4,
+                                          brush=pg.mkBrush(255, 255, 255, 220))
         self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#222", width=2),
                                       hoverPen=pg.mkPen("#e66101", width=3))
         self.cursor.setZValue(100)
@@ -111,9 +113,9 @@ class TimelinePane(QWidget):
         self._events(data)
         self._updates(data)
         self.main.setXRange(x[0], x[-1], padding=0.01)
-        ymax = {"upstream": len(data.prefixes), "peers": data.sessions,
+        ymax = {"upstream": len(data.prefixes), "peers": int(data.peers.max(initial=1)),
                 "slash24": max(1, int(data.visible_slash24.max()))}[mode]
-        self.main.setYRange(0, max(1, ymax) * 1.15, padding=0)
+        self.main.setYRange(0, max(1, ymax) * HEADROOM, padding=0)
         self.main.setLabel("left", {"upstream": "visible prefixes", "peers": "peer sessions routing",
                                     "slash24": "visible /24s"}[mode])
         if not len(data.routes.start):
@@ -125,7 +127,11 @@ class TimelinePane(QWidget):
                             "drag the black line to move the cursor, Shift+drag to set the window.")
 
     def _curve(self, x, y, **kw) -> pg.PlotDataItem:
-        c = pg.PlotDataItem(x, y, stepMode="center", **kw)
+        # Steps drawn as a plain line through (t0, y0) (t1, y0) (t1, y1) ...: pyqtgraph's stepMode does
+        # not survive clip-to-view (x and y come out of different lengths).
+        xs = np.repeat(np.asarray(x, float), 2)[1:-1]
+        ys = np.repeat(np.asarray(y, float), 2)
+        c = pg.PlotDataItem(xs, ys, **kw)
         self.main.addItem(c)
         c.setDownsampling(auto=True, method="peak")
         c.setClipToView(True)
@@ -142,12 +148,12 @@ class TimelinePane(QWidget):
         for name, series in layers:
             total = total + series
             stacks.append((name, total.copy()))
-        for i, (name, cum) in reversed(list(enumerate(stacks))):     # tallest first, the rest drawn over it
+        for i, (name, cum) in reversed(list(enumerate(stacks))):     # tallest first, the rest drawn over it (opaque)
             colour = SERIES[i % len(SERIES)]
-            self._curve(x, cum, pen=pg.mkPen(colour, width=1.5), fillLevel=0, brush=pg.mkBrush(colour + "99"),
+            self._curve(x, cum, pen=pg.mkPen(colour, width=1.5), fillLevel=0, brush=pg.mkBrush(colour + "e0"),
                         name=f"via {name}")
-        if not stacks:
-            self._one(x, d.visible_prefixes, "visible prefixes", SERIES[0])
+        total = self._curve(x, d.visible_prefixes, pen=pg.mkPen("#111111", width=2.5), name="visible prefixes (total)")
+        total.setZValue(20)
 
     def _peers(self, x, d: ViewData) -> None:
         order = np.argsort(-d.peers.sum(axis=1))[:MAX_LINES]
@@ -158,7 +164,9 @@ class TimelinePane(QWidget):
         self._curve(x, y, pen=pg.mkPen(colour, width=2), fillLevel=0, brush=pg.mkBrush(colour + "66"), name=name)
 
     def _events(self, d: ViewData) -> None:
-        top = {"upstream": len(d.prefixes), "peers": d.sessions, "slash24": int(d.visible_slash24.max())}[self.mode]
+        top = {"upstream": len(d.prefixes), "peers": int(d.peers.max(initial=1)),
+               "slash24": int(d.visible_slash24.max())}[self.mode]
+        row = 0
         for e in d.events:
             outage = e.kind == "outage"
             region = pg.LinearRegionItem((e.start, max(e.end, e.start + d.state.step)), movable=False,
@@ -168,7 +176,12 @@ class TimelinePane(QWidget):
             if outage:
                 label = pg.TextItem(f"outage {utc(e.start)[11:16]} to {utc(e.end)[11:16]} UTC\n{duration(e.duration_s)}, "
                                     f"{e.prefixes} prefixes", color="#a50f15", anchor=(0, 0))
-                label.setPos(e.start, max(1, top) * 1.13)
+                x = e.start
+                if e.start > d.instants[0] + 0.75 * (d.instants[-1] - d.instants[0]):
+                    label.setAnchor((1, 0))             # near the right edge: the text ends at the outage's end
+                    x = max(e.end, e.start + d.state.step)
+                label.setPos(x, max(1, top) * (1.28 - 0.11 * (row % 2)))
+                row += 1
                 self.main.addItem(label, ignoreBounds=True)
 
     def _updates(self, d: ViewData) -> None:
@@ -181,6 +194,18 @@ class TimelinePane(QWidget):
         hi = max(1, int(max(d.announcements.max(initial=0), d.withdrawals.max(initial=0))))
         self.strip.setYRange(-hi, hi, padding=0.1)
         self.strip.setLabel("left", "A (up) / W (down)")
+        self.strip.setLabel("bottom", "time (UTC)")
+
+    def show_message(self, text: str) -> None:
+        """An empty state: what is missing and what to do."""
+        self.set_view(None)
+        self.empty.setText(text)
+        self.main.setXRange(0, 1, padding=0)
+        self.main.setYRange(0, 1, padding=0)
+        self.empty.setPos(0.5, 0.5)
+        self.main.addItem(self.empty)
+        self.readout.setText("")
+        self.footer.setText("")
 
     # -- the cursor ----------------------------------------------------------------------------------
 
@@ -198,7 +223,7 @@ class TimelinePane(QWidget):
         k = d.index_at(t)
         ups = ", ".join(f"{as_label(u, d.names)}: {int(s[k])}" for u, s in
                         sorted(d.by_upstream.items(), key=lambda kv: -int(kv[1][k]))[:3] if s[k])
-        return (f"<b>{utc(int(d.instants[k]))}</b>: {int(d.visible_prefixes[k])} of {len(d.prefixes)} prefixes "
+        return (f"<b>{utc(int(d.instants[k]), d.state.step < 60)}</b>: {int(d.visible_prefixes[k])} of {len(d.prefixes)} prefixes "
                 f"visible, {int(d.visible_slash24[k])} /24s" + (f" ({ups})" if ups else "") +
                 f"; {int(d.announcements[k])} announcements, {int(d.withdrawals[k])} withdrawals in the bin")
 

@@ -36,7 +36,7 @@ class TopBar(QWidget):
         self.scope.setObjectName("scopePicker")
         self.scope.setEditable(True)
         self.scope.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.scope.setMinimumWidth(300)
+        self.scope.setMinimumWidth(220)
         self.scope.lineEdit().setPlaceholderText("type a country code or name, e.g. KP or Korea")
         completer = QCompleter(self.scope.model(), self.scope)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from explorer.analysis.definitions import Definitions
 from explorer.analysis.view import ViewData
 from explorer.analysis.view_graph import GraphAt, graph_at
 from explorer.briefing.state import StateError, ViewState
@@ -22,6 +23,7 @@ from explorer.ui import queries
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
 from explorer.ui.replay import Replay
+from explorer.ui.style import utc
 from explorer.ui.tables import EventsTable, PrefixTable
 from explorer.ui.timeline_view import TimelinePane
 from explorer.ui.topbar import TopBar
@@ -41,10 +43,11 @@ class ExplorerWindow(QMainWindow):
         self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
         self._build()
         self.topbar.set_state(state)
-        self.worker.submit("countries", queries.countries, self.store)
         if remember:
             self._restore()
         self.apply(self.state)
+        # after the view: the picker's list maps every prefix of the store to a country
+        self.worker.submit("countries", queries.countries, self.store, state.start)
 
     # -- layout ----------------------------------------------------------------------------------------
 
@@ -155,14 +158,18 @@ class ExplorerWindow(QMainWindow):
             self.timeline.set_view(result, self.state.timeline_mode)
             self.events.show(result)
             self.replay.set_view(result)
-            self.status_defs.setText(f"Definitions: {result.definitions}")
+            d = Definitions(**self.state.definitions)
+            self.status_defs.setText(f"Definitions: full feed {d.full_feed}, visible at >= {d.threshold:g} of "
+                                     f"full-feed sessions ({result.full_feed_sessions}), unit {d.unit}")
+            self.status_defs.setToolTip(result.definitions)
             self.move_cursor(self.state.cursor)
         elif channel == "graph":
             self._paint_graph(result)
         elif channel == "countries":
             self.topbar.set_countries(result)
         elif channel == "status":
-            self.status_store.setText(result)
+            self.status_store.setText(result[0])
+            self.status_store.setToolTip(result[1])
         elif channel == "preset" and result is not None:
             start, end = result
             self.apply(self.state.with_(start=start, end=end, at=min(max(self.state.at, start), end)))
@@ -176,6 +183,17 @@ class ExplorerWindow(QMainWindow):
         if channel in ("countries", "status"):
             self.statusBar().showMessage(f"{channel}: {message}", 10000)
             return
+        if channel == "view":
+            s = self.state
+            self.data = None
+            text = (f"No routes for {s.scope} in this window: import MRT files covering {utc(s.start)[:10]} to "
+                    f"{utc(s.end)[:10]}, or choose another window.\n({message})")
+            self.timeline.show_message(text)
+            self.graph_pane.show_message(text)
+            self.error = message
+            if not details:
+                self.statusBar().showMessage(message, 15000)
+                return
         self.show_error(message, details)
 
     def show_error(self, message: str, details: str = "") -> None:
@@ -210,7 +228,7 @@ class ExplorerWindow(QMainWindow):
         self.import_summary = show_summary(self, outcomes, error, dialog.job.cancel.is_set())
         self.data = None                    # refresh everything from the store
         self.worker.submit("status", queries.status, self.store)
-        self.worker.submit("countries", queries.countries, self.store)
+        self.worker.submit("countries", queries.countries, self.store, self.state.start)
         self.apply(self.state)
 
     # -- screenshots and settings ----------------------------------------------------------------------

@@ -48,7 +48,9 @@ class QueryWorker(QObject):
                     self.finished.emit(channel, result)
             except Exception as exc:        # every error reaches the window's one error dialog
                 if not cancelled() and type(exc).__name__ != "Cancelled":
-                    self.failed.emit(channel, str(exc) or type(exc).__name__, traceback.format_exc())
+                    # ValueError and its kin (bad scope, empty window) are the user's to fix: no traceback
+                    details = "" if isinstance(exc, ValueError) else traceback.format_exc()
+                    self.failed.emit(channel, str(exc) or type(exc).__name__, details)
             finally:
                 self._done()
 

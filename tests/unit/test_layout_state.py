@@ -15,6 +15,15 @@ def test_layers_are_hop_distances_from_the_origin():
     assert x[131279] > x[4837] > x[1239] > x[2914]          # origin on the right, peers on the left
 
 
+def test_no_adjacency_lies_within_a_layer():
+    # 1299 reaches the origin both directly through 4837 and through 3356: it goes a layer further out
+    edges = [(1299, 4837), (1299, 3356), (3356, 4837), (4837, 131279)]
+    lay = layered_layout(edges, [131279])
+    layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
+    assert all(layer[s] > layer[t] for s, t in edges)
+    assert layer[1299] == 3
+
+
 def test_barycenter_untangles_two_crossed_chains():
     # Sorted by ASN the middle layer would be (10, 20) over peers (2, 1): one crossing.
     edges = [(1, 10), (2, 20), (10, 100), (20, 100)]

@@ -1,0 +1,156 @@
+"""The window's speed: cold start to the first painted window, and cursor move to graph repainted.
+
+    python bench/ui.py [--store PATH --scope-kind K --scope S --start T --end T --step S]
+
+Without --store it measures (1) the demo store (North Korea, 19-24 Dec 2014), (2) a store of the
+two real update files of ../shared/data/mrt holding North Korea's prefixes, and (3) a store of every
+file there (690,000 prefixes), with China as a large scope (22,489 prefixes, 731 ASes) over the
+minute of the 2015 full-table file; (2) and (3) are built in a temporary folder (about a minute). For each: the cold start (a fresh process: imports, QApplication, window,
+the view loaded and the graph at the cursor painted), then the median and worst time from a cursor
+move to the graph repainted, over 50 moves spread across the window. Floors: start under 3 s, median
+redraw under 150 ms. Runs offscreen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from explorer.briefing.state import ViewState, parse_iso  # noqa: E402
+
+MRT = ROOT.parent / "shared" / "data" / "mrt"
+MRT_FILES = ["bgpdump__updates.et-header.2015.gz", "dnas__rrc23.updates.20220421.0200.gz"]
+MRT_STATE = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=parse_iso("2022-04-21T02:00:00Z"),
+                      end=parse_iso("2022-04-21T02:05:00Z"), step=10, at=parse_iso("2022-04-21T02:04:00Z"))
+
+LARGE_STATE = ViewState(scope_kind="country", scope="CN", start=parse_iso("2015-10-23T02:01:00Z"),
+                        end=parse_iso("2015-10-23T02:02:00Z"), step=5, at=parse_iso("2015-10-23T02:01:50Z"))
+
+CHILD = """
+import time, json, sys
+t0 = time.perf_counter()
+from pathlib import Path
+from explorer.briefing.state import ViewState
+from explorer.store import Store
+from explorer.ui.app import app_instance, wait_until_shown
+from explorer.ui.window import ExplorerWindow
+app = app_instance()
+state = ViewState.from_dict(json.loads(sys.argv[2]))
+with Store(sys.argv[1]) as store:
+    w = ExplorerWindow(store, state, remember=False)
+    w.resize(1600, 950)
+    w.show()
+    ok = wait_until_shown(w, 120)
+    w.repaint()
+    app.processEvents()
+    print("PAINTED", time.perf_counter() - t0, ok, w.error, flush=True)
+    w.close()
+"""
+
+
+def cold_start(store: Path, state: ViewState) -> float:
+    import json
+
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, str(store), json.dumps(state.to_dict())], cwd=ROOT,
+                         capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    wall = time.perf_counter() - t
+    line = next((x for x in out.stdout.splitlines() if x.startswith("PAINTED")), None)
+    if line is None or line.split()[2] != "True":
+        raise SystemExit(f"the window did not paint:\n{out.stdout}\n{out.stderr[-2000:]}")
+    return wall
+
+
+def cursor_moves(store: Path, state: ViewState, moves: int = 50) -> list[float]:
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.store import Store
+    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.window import ExplorerWindow
+
+    app_instance()
+    times = []
+    with Store(store) as s:
+        w = ExplorerWindow(s, state, remember=False)
+        w.resize(1600, 950)
+        w.show()
+        wait_until_shown(w, 120)
+        span = state.end - state.start
+        for i in range(moves):
+            t = state.start + (span * (i * 37 % moves)) // moves          # jumps back and forth
+            t0 = time.perf_counter()
+            w.move_cursor(t)
+            while w.graph is None or w.graph.at != t:
+                QApplication.processEvents()
+            w.graph_pane.plot.viewport().repaint()                        # painted, not just scheduled
+            times.append(time.perf_counter() - t0)
+        w.close()
+    return times
+
+
+def mrt_store(folder: Path, files: list[Path], name: str) -> Path | None:
+    from explorer.ingest.pipeline import ingest
+    from explorer.store import Store
+
+    if not all(f.exists() for f in files):
+        return None
+    path = folder / name
+    with Store(path) as s:
+        for _ in ingest(s, [str(f) for f in files], jobs=2):
+            pass
+    return path
+
+
+def report(name: str, store: Path, state: ViewState) -> None:
+    start = cold_start(store, state)
+    times = cursor_moves(store, state)
+    med, worst = statistics.median(times) * 1000, max(times) * 1000
+    print(f"{name}: cold start to first painted window {start:.2f} s (floor 3 s: "
+          f"{'ok' if start < 3 else 'OVER'}); cursor move to graph repainted over {len(times)} moves: "
+          f"median {med:.1f} ms (floor 150 ms: {'ok' if med < 150 else 'OVER'}), worst {worst:.1f} ms")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--store")
+    p.add_argument("--scope-kind", default="country")
+    p.add_argument("--scope", default="KP")
+    p.add_argument("--start", default="2014-12-19T00:00:00Z")
+    p.add_argument("--end", default="2014-12-24T00:00:00Z")
+    p.add_argument("--step", type=int, default=300)
+    args = p.parse_args()
+    if args.store:
+        state = ViewState(scope_kind=args.scope_kind, scope=args.scope, start=parse_iso(args.start),
+                          end=parse_iso(args.end), step=args.step, at=parse_iso(args.end))
+        report(args.store, Path(args.store), state)
+        return
+    try:
+        from explorer.demo import ensure_demo_store
+        from explorer.ui.app import DEMO_STATE
+
+        report("demo store (KP, 19-24 Dec 2014, 5-min steps)", Path(ensure_demo_store()), DEMO_STATE.with_(step=300))
+    except ImportError:
+        print("demo store: explorer.demo is not in this tree; skipped")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = mrt_store(Path(tmp), [MRT / f for f in MRT_FILES], "kp-mrt.duckdb")
+        if store is None:
+            print(f"real-file store: {MRT} is absent; skipped")
+            return
+        report("real files (2 update files, 630k route intervals; 175.45.176.0/22 at 10 s steps)", store, MRT_STATE)
+        store = mrt_store(Path(tmp), [MRT], "all-mrt.duckdb")
+        report("every real file (690k prefixes; CN: 22,489 prefixes, 731 ASes, 5 s steps over one minute)", store,
+               LARGE_STATE)
+
+
+if __name__ == "__main__":
+    main()
