@@ -72,10 +72,17 @@ def steps(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int, weight=None):
 
 
 def steps_from_deltas(group: np.ndarray, idx: np.ndarray, delta: np.ndarray, k: int):
+    """Counts per group from +/- deltas, each group summed on its own: a group whose deltas do not
+    return to 0 (something still visible at the window's end) must not carry into the next group."""
     span = np.int64(k + 1)
     keys, inverse = np.unique(group.astype(np.int64) * span + idx, return_inverse=True)
-    counts = np.cumsum(np.bincount(inverse, weights=delta, minlength=len(keys))).round().astype(np.int64)
-    return keys // span, keys % span, counts
+    total = np.cumsum(np.bincount(inverse, weights=delta, minlength=len(keys)))
+    g = keys // span
+    first = np.ones(len(g), bool)
+    first[1:] = g[1:] != g[:-1]
+    before = np.concatenate(([0.0], total[:-1]))[first]    # running total at the end of the previous group
+    counts = (total - before[np.cumsum(first) - 1]).round().astype(np.int64)
+    return g, keys % span, counts
 
 
 def crossings(group: np.ndarray, idx: np.ndarray, count: np.ndarray, threshold: np.ndarray):

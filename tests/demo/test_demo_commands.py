@@ -53,3 +53,16 @@ def test_graph_at_noon_has_china_unicom_upstream_of_star_jv(demo, capsys):
     during = json.loads(_run(capsys, "graph", "--store", str(demo[0]), "--country", "KP",
                              "--at", "2014-12-22T20:00:00Z"))
     assert not [e for e in during["edges"] if e["target"] == 131279]
+
+
+def test_visible_slash24s_follow_the_visible_prefixes(demo, capsys):
+    """KP's prefixes are four /24s: at every instant the visible /24s are the visible prefixes,
+    also through the outage and after it (a prefix still visible at the window's end must not
+    count for its neighbours)."""
+    out = _run(capsys, "visibility", "--store", str(demo[0]), "--country", "KP", "--start", "2014-12-22T11:45:00Z",
+               "--end", "2014-12-23T07:30:00Z", "--step", "15m")
+    rows = [line.split(",") for line in out.splitlines() if not line.startswith("#")]
+    header, body = rows[0], rows[1:]
+    p, s = header.index("visible_prefixes"), header.index("visible_slash24")
+    assert [r[s] for r in body] == [r[p] for r in body]
+    assert {r[p] for r in body} == {"0", "4"}

@@ -54,3 +54,14 @@ def test_sorted_steps_equal_the_grid_for_ranges_that_do_not_overlap_within_a_ses
     tg, ti, td = sparse.crossings(gg, i, c, threshold[gg])
     assert (sparse.series(ti, td, k) == (held >= threshold[:, None]).sum(axis=0)).all()
     assert sparse.overlapping(np.array([1, 1]), np.array([3, 3]), np.array([5, 5]), k)
+
+
+def test_steps_from_deltas_keeps_groups_apart():
+    """A group still on at the window's end (a +1 with no -1) must not lift the next group:
+    the demo's /24s read 3 visible through the outage while 0 prefixes were."""
+    from explorer.analysis import sparse
+
+    # group 0: on at 0, off at 2, on again at 4 (still on at the end); group 1: on at 1, off at 3
+    g, i, c = sparse.steps_from_deltas(np.array([0, 0, 0, 1, 1]), np.array([0, 2, 4, 1, 3]),
+                                       np.array([1, -1, 1, 1, -1]), 6)
+    assert list(zip(g.tolist(), i.tolist(), c.tolist())) == [(0, 0, 1), (0, 2, 0), (0, 4, 1), (1, 1, 1), (1, 3, 0)]
