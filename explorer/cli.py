@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     from explorer.cli_analysis import add_commands
 
     add_commands(sub, store_opts, store_path)
+    from explorer.cli_export import add_export
+
+    add_export(sub, store_opts, store_path)
     return p
 
 

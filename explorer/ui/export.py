@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -47,6 +47,8 @@ def export_widget(widget: QWidget, slide: Slide, out: str | Path, size: QSize | 
         raise ExportError(f"{out}: export to .png, .svg or .pdf (or .csv / .json for the data)")
     if not out.parent.exists():
         raise ExportError(f"{out.parent}: no such folder")
+    width = size.width() if size is not None else widget.width()
+    slide = Slide(slide.title, slide.subtitle, slide.legend, _wrapped(slide.footer, width - 2 * MARGIN))
     footer_h = FOOTER_LINE * len(slide.footer) + MARGIN
     if size is None:
         size = QSize(widget.width(), widget.height() + HEADER + footer_h)
@@ -82,6 +84,29 @@ def export_widget(widget: QWidget, slide: Slide, out: str | Path, size: QSize | 
             _paint(QPainter(pdf), widget, slide, size)
     finally:
         widget.resize(old)
+    return out
+
+
+def _footer_font() -> QFont:
+    font = QFont()
+    font.setPixelSize(12)
+    return font
+
+
+def _wrapped(lines: list[str], width: int) -> list[str]:
+    """The footer's lines cut at spaces to fit ``width`` pixels: a definition is never clipped."""
+    metrics = QFontMetrics(_footer_font())
+    out: list[str] = []
+    for line in lines:
+        words, current = line.split(" "), ""
+        for word in words:
+            candidate = f"{current} {word}" if current else word
+            if current and metrics.horizontalAdvance(candidate) > width:
+                out.append(current)
+                current = "    " + word            # continuation lines indented
+            else:
+                current = candidate
+        out.append(current)
     return out
 
 
@@ -124,14 +149,13 @@ def _header(p: QPainter, slide: Slide, width: int) -> None:
 
 
 def _footer(p: QPainter, slide: Slide, size: QSize) -> None:
-    small = QFont()
-    small.setPixelSize(12)
-    p.setFont(small)
+    p.setFont(_footer_font())
     y = size.height() - FOOTER_LINE * len(slide.footer) - MARGIN // 2
     p.setPen(QColor("#bbbbbb"))
     p.drawLine(MARGIN, y - 4, size.width() - MARGIN, y - 4)
+    demo = False
     for line in slide.footer:
-        demo = line.startswith("Demo:")
+        demo = line.startswith("Demo:") or (demo and line.startswith("    "))
         p.setPen(QColor("#b22222" if demo else "#333333"))
         p.drawText(QRect(MARGIN, y, size.width() - 2 * MARGIN, FOOTER_LINE),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
