@@ -89,7 +89,8 @@ class GraphPane(QWidget):
             self.plot.addItem(label)
             self.labels.append(label)
         rows = self.pos[:, 1]
-        self.plot.setRange(xRange=(left - 2.2, right + 2.2), yRange=(rows.min() - 0.8, rows.max() + 0.8), padding=0)
+        self.plot.setRange(xRange=(left - self._margin(left, right), right + self._margin(left, right)),
+                           yRange=(rows.min() - 0.8, rows.max() + 0.8), padding=0)
 
     # -- a cursor move: which edges, how wide, which colours -------------------------------------------
 
@@ -132,6 +133,13 @@ class GraphPane(QWidget):
         self._pairs(self.highlight_item, self._highlighted(g, selected))
         self.empty.setText("")
         self.footer.setText(self._footer(g))
+
+    def _margin(self, left: float, right: float) -> float:
+        """View units beside the outer columns so that their labels (pixels wide) fit in the pane."""
+        widest = max((label.textItem.boundingRect().width() for label in self.labels), default=0.0) + 16
+        width = float(self.plot.plotItem.vb.width() or self.plot.width())
+        span = max(right - left, X_SPACING)
+        return max(1.0, widest * span / (width - 2 * widest)) if width > 2.5 * widest else span
 
     def _worth_labelling(self, d: ViewData) -> list[int]:
         n = len(d.layout.asns)

@@ -38,5 +38,5 @@ def duration(seconds: int) -> str:
 
 def as_label(asn: int, names: dict[int, str]) -> str:
     name = names.get(asn) or ""
-    short = name.split(",")[0].split(" - ")[0][:28]
+    short = name.split(",")[0].split(" - ")[0][:20]
     return f"AS{asn} {short}".strip()
