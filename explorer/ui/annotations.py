@@ -16,6 +16,9 @@ from explorer.briefing.briefing import MAX_TEXT, Annotation
 from explorer.ui.style import utc
 
 INK = "#1f4e9c"
+# Where along the line each note's label sits (0 bottom, 1 top), in turn: notes close in time do not
+# print over each other, and the top stays free for the legend and the outages' labels.
+_LABEL_HEIGHTS = (0.6, 0.45, 0.3, 0.15)
 
 
 class AnnotationLayer:
@@ -33,7 +36,7 @@ class AnnotationLayer:
             if item.scene() is not None:
                 self.plot.removeItem(item)
         self.items = []
-        for note in self.notes:
+        for i, note in enumerate(self.notes):
             if note.end is not None:
                 span = pg.LinearRegionItem(values=(note.start, note.end), movable=False,
                                            brush=pg.mkBrush(31, 78, 156, 35), pen=pg.mkPen(INK, width=1))
@@ -41,7 +44,7 @@ class AnnotationLayer:
                 self._add(span)
             line = pg.InfiniteLine(pos=note.start, angle=90, movable=False,
                                    pen=pg.mkPen(INK, width=2, style=Qt.PenStyle.DashLine),
-                                   label=note.text, labelOpts={"position": 0.9, "color": INK, "movable": False,
+                                   label=note.text, labelOpts={"position": _LABEL_HEIGHTS[i % len(_LABEL_HEIGHTS)], "color": INK, "movable": False,
                                                                "fill": pg.mkBrush(255, 255, 255, 220)})
             self._add(line)
 
@@ -82,7 +85,7 @@ class NotesDialog(QDialog):
 
     def _fill(self) -> None:
         self.list.clear()
-        for note in self.notes:
+        for i, note in enumerate(self.notes):
             when = utc(note.start) if note.end is None else f"{utc(note.start)} to {utc(note.end)}"
             QListWidgetItem(f"{when}: {note.text}", self.list)
 

@@ -29,7 +29,8 @@ def install(window) -> None:
     window.set_annotations = set_annotations
     # a new view clears the timeline's plot: draw the notes again once it is painted
     window.worker.finished.connect(lambda channel, _result: channel == "view" and layer.redraw())
-    window.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1)], replay=window.replay)
+    window.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1)], replay=window.replay,
+                                       halves=window.views)
 
     menu = window.menuBar().addMenu("&Briefing")
     menu.addAction("&Note at the cursor...", lambda: _note(window, window.state.cursor, None))

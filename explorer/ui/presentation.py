@@ -7,7 +7,7 @@ that was hidden or changed is put back on leaving.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QMainWindow, QWidget
 
@@ -16,22 +16,22 @@ import pyqtgraph as pg
 FONT_PX = 22
 TICK_PX = 18
 THEME = f"""
-QWidget {{ background: #ffffff; color: #000000; font-size: {FONT_PX}px; }}
-QPushButton {{ border: 2px solid #000000; border-radius: 4px; padding: 6px 18px; background: #f2f2f2; }}
+QWidget {{ background: #ffffff; color: #000000; }}
+QPushButton {{ border: 2px solid #000000; border-radius: 4px; padding: 6px 18px; background: #f2f2f2;
+              font-size: {FONT_PX}px; }}
 QPushButton:pressed {{ background: #d0d0d0; }}
-QComboBox {{ border: 2px solid #000000; padding: 4px 10px; }}
+QComboBox {{ border: 2px solid #000000; padding: 4px 10px; font-size: {FONT_PX}px; }}
 QSplitter::handle {{ background: #000000; }}
 """
-
 
 class Presentation(QObject):
     """Binds the keys to ``window`` (a QMainWindow with ``replay`` and the panes named below)."""
 
     toggled = Signal(bool)
 
-    def __init__(self, window: QMainWindow, hide: list[QWidget], replay=None):
+    def __init__(self, window: QMainWindow, hide: list[QWidget], replay=None, halves=None):
         super().__init__(window)
-        self.window, self.hide, self.replay = window, hide, replay
+        self.window, self.hide, self.replay, self.halves = window, hide, replay, halves
         self.active = False
         self._saved: dict = {}
         QShortcut(QKeySequence(Qt.Key.Key_F5), window, self.toggle)
@@ -53,7 +53,8 @@ class Presentation(QObject):
         w = self.window
         self._saved = {"maximized": w.isMaximized(), "geometry": w.saveGeometry(), "sheet": w.styleSheet(),
                        "menu": w.menuBar().isVisible(), "status": w.statusBar().isVisible(),
-                       "hidden": [x for x in self.hide if x.isVisible()], "ticks": self._tick_fonts()}
+                       "hidden": [x for x in self.hide if x.isVisible()], "ticks": self._tick_fonts(),
+                       "halves": self.halves.sizes() if self.halves is not None else None}
         for x in self.hide:
             x.setVisible(False)
         w.menuBar().setVisible(False)
@@ -61,7 +62,13 @@ class Presentation(QObject):
         w.setStyleSheet(THEME)
         self._set_tick_fonts(TICK_PX)
         w.showFullScreen()
+        if self.halves is not None:             # the graph and the timeline share the screen evenly,
+            QTimer.singleShot(0, self._halve)    # once the full-screen size is in force
         self._enable(True)
+
+    def _halve(self) -> None:
+        total = sum(self.halves.sizes())
+        self.halves.setSizes([total // 2, total - total // 2])
 
     def leave(self) -> None:
         if not self.active:
@@ -75,6 +82,8 @@ class Presentation(QObject):
             x.setVisible(True)
         w.menuBar().setVisible(s["menu"])
         w.statusBar().setVisible(s["status"])
+        if s["halves"] is not None:
+            self.halves.setSizes(s["halves"])
         w.showMaximized() if s["maximized"] else w.showNormal()
         w.restoreGeometry(s["geometry"])
 
