@@ -5,8 +5,9 @@
 Builds the scenario kp-2014-12 (defaults: the demo ``--demo`` builds) into a temporary store and
 prints: seconds to draw the story and write the MRT files, seconds to import them with the
 normal ingest, files and elements, and the import's cost per file and per element. The files
-are small and many (one per collector per 15 minutes), so the per-file cost of an import (one
-store transaction per file) decides the total.
+are small and many (one per collector per 15 minutes), so the per-file cost of an import decides
+the total: the build stores them 64 to a transaction (``ingest(..., together=64)``); one
+transaction per file, as the command line imports, measured 47 ms a file against 2.8.
 """
 
 from __future__ import annotations

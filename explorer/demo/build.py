@@ -37,6 +37,11 @@ DEMO_LABEL = "Demo: synthetic reconstruction of public reports, not measured dat
 Progress = Callable[[str, int, int], None]
 
 
+# The demo's files are small (a few dozen elements each) and its build is atomic as a whole (a
+# temporary store renamed when complete), so they are stored this many to a transaction.
+TOGETHER = 64
+
+
 def demo_store_path() -> Path:
     env = os.environ.get(DEMO_ENV_VAR)
     if env:
@@ -94,7 +99,7 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
         done, total = 0, written.file_count
         with Store(partial) as store:
             for collector in sorted(written.files):
-                for event in ingest(store, [files / collector], collector=collector):
+                for event in ingest(store, [files / collector], collector=collector, together=TOGETHER):
                     if not isinstance(event, Outcome):
                         continue
                     if event.status != "ok":
@@ -104,6 +109,9 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
                     if progress:
                         progress("import", done, total)
             _import_names(store, files)
+            # the files were written to a temporary folder: keep their archive-relative names
+            store.con.execute("UPDATE files SET path = substr(path, length(?) + 2) WHERE starts_with(path, ?)",
+                              [str(files), str(files)])
             set_meta(store, {"demo": scenario.NAME, "demo_version": scenario.VERSION,
                              "demo_params": json.dumps(asdict(params), sort_keys=True),
                              DEMO_LABEL_KEY: DEMO_LABEL})

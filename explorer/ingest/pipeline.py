@@ -96,8 +96,13 @@ class _File:
 
 def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str | None = None,
            filter_text: str | None = None, jobs: int = 1, backend: str = "auto",
-           on_progress: Callable[[str, int], None] | None = None) -> Iterator[Started | Outcome]:
-    """Import files into the store, one transaction each; yield progress and one Outcome per file."""
+           on_progress: Callable[[str, int], None] | None = None, together: int = 1) -> Iterator[Started | Outcome]:
+    """Import files into the store, one transaction each; yield progress and one Outcome per file.
+
+    ``together`` > 1 stores up to that many small, whole files of one collector in one transaction
+    (the demo's build, which is atomic as a whole: its hundreds of 15-minute files cost more in
+    statements than in rows). The command line keeps one transaction per file.
+    """
     flt = parse_filter(filter_text) if filter_text else None
     todo: list[_File] = []
     for path in discover(paths):
@@ -117,7 +122,7 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
             continue
         todo.append(_File(path, sha, coll, kind))
     if todo:
-        yield from _run(store, todo, flt, backend, max(1, jobs), on_progress)
+        yield from _run(store, todo, flt, backend, max(1, jobs), on_progress, max(1, together))
 
 
 # -- parser processes ------------------------------------------------------------------------------
@@ -178,7 +183,7 @@ def _parse_to_ipc(path: str, out: str, kind: str, backend: str, filter_text: str
             writer.close()
 
 
-def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
+def _run(store, todo: list[_File], flt, backend, jobs, on_progress, together=1):
     if jobs > 1:
         todo = sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)   # largest first: no idle tail
     staging = _staging_folder()
@@ -189,6 +194,7 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
     ctx = get_context("spawn")
     progress = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
+    group = _Group(store, together)
     try:
         pending: dict[Future, _File] = {}
         for i, f in enumerate(todo):
@@ -204,18 +210,23 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress):
                 f = pending.pop(future)
                 if f in unscanned:
                     unscanned.remove(f)
-                yield _store_staged(store, future, f, flt, backend)
+                if together > 1:
+                    yield from group.offer(future, f, flt, backend)
+                else:
+                    yield _store_staged(store, future, f, flt, backend)
             if not done and unscanned:      # idle while the parsers work: walk the next file's headers
                 f = unscanned.pop(0)
                 try:
                     f.scan = scan_mrt(f.path)
                 except Exception:
                     pass                    # walked again in _store_staged, where the error is reported
+        yield from group.flush()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=True)
+        group.close()
         shutil.rmtree(staging, ignore_errors=True)
         store.con.execute(f"SET threads = {int(threads)}")
 
@@ -252,6 +263,16 @@ def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outco
 
 
 def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: ElementFilter | None) -> Outcome:
+    record, states = _record(f, stats, flt)
+    if record.status in ("ok", "truncated", "damaged"):
+        target.commit(record, states)
+    else:
+        record_outcome(store, record)
+    return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+
+
+def _record(f: _File, stats: ParseStats, flt: ElementFilter | None):
+    """The file's row-to-be and its state changes, from the parse and the header walk."""
     scan = f.scan
     status, reason = verdict(scan, stats.elements, stats.backend)
     states = states_table(scan) if stats.elements or scan.kind in ("rib", "updates") else None
@@ -268,11 +289,102 @@ def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: E
                         withdrawals=stats.withdrawals,
                         state_changes=states.num_rows if states is not None else 0,
                         first_ts_us=min(times) if times else None, last_ts_us=max(times) if times else None)
-    if status in ("ok", "truncated", "damaged"):
-        target.commit(record, states)
-    else:
-        record_outcome(store, record)
-    return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+    return record, states
+
+
+class _Group:
+    """Small whole files of one collector waiting to be stored in one transaction (``together``)."""
+
+    SMALL = 50_000                  # elements: a file this size costs more in statements than in rows
+
+    def __init__(self, store: Store, size: int):
+        self.store, self.size = store, size
+        self.items: list = []       # (file, record, states, batches, mapped source)
+        self.target: FileImport | None = None
+
+    def offer(self, future: Future, f: _File, flt, backend) -> Iterator[Outcome]:
+        source = None
+        try:
+            if f.scan is None:
+                f.scan = scan_mrt(f.path)
+            stats = future.result()
+            record, states = _record(f, stats, flt)
+            batches = []
+            if os.path.exists(f.staged):
+                source = pa.memory_map(f.staged)
+                batches = list(pa.ipc.open_stream(source))
+        except Exception as exc:
+            _close(source, f)
+            yield _failure(self.store, f, backend, flt, exc)
+            return
+        if record.status != "ok" or stats.elements > self.SMALL:
+            yield from self.flush()                 # in file order: what came before is stored first
+            yield self._alone(f, record, states, batches, source, flt, backend)
+            return
+        if self.items and self.items[0][1].collector != record.collector:
+            yield from self.flush()
+        if self.target is None:
+            self.target = FileImport(self.store)
+        elif self.items:
+            self.target.next_file()
+        for b in batches:
+            self.target.add(b)
+        self.items.append((f, record, states, batches, source))
+        if len(self.items) >= self.size:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Outcome]:
+        items, target = self.items, self.target
+        self.items, self.target = [], None
+        if not items:
+            if target is not None:
+                target.close()
+            return
+        try:
+            target.commit_many([(record, states) for _, record, states, _, _ in items])
+            outcomes = [Outcome(str(f.path), r.status, record=r, reason=r.reason) for f, r, _, _, _ in items]
+        except Exception:
+            # one of them upset the store: store each on its own, so only that one fails
+            outcomes = None
+        finally:
+            target.close()
+        if outcomes is None:
+            outcomes = [self._alone(f, r, st, b, None, None, r.backend, release=False) for f, r, st, b, _ in items]
+        for f, _, _, _, source in items:
+            _close(source, f)
+        yield from outcomes
+
+    def _alone(self, f, record, states, batches, source, flt, backend, release=True) -> Outcome:
+        target = FileImport(self.store)
+        try:
+            if record.status in ("ok", "truncated", "damaged"):
+                for b in batches:
+                    target.add(b)
+                target.commit(record, states)
+            else:
+                record_outcome(self.store, record)
+            return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+        except Exception as exc:
+            return _failure(self.store, f, backend, flt, exc)
+        finally:
+            target.close()
+            if release:
+                _close(source, f)
+
+    def close(self) -> None:
+        """After an interruption: nothing of the waiting files was stored; let go of their staging."""
+        if self.target is not None:
+            self.target.close()
+        for f, _, _, _, source in self.items:
+            _close(source, f)
+        self.items, self.target = [], None
+
+
+def _close(source, f: _File) -> None:
+    if source is not None:
+        source.close()
+    if f.staged and os.path.exists(f.staged):
+        os.remove(f.staged)
 
 
 def _failure(store, f: _File, backend, flt, exc: Exception) -> Outcome:

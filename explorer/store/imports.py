@@ -36,7 +36,8 @@ STAGE_SCHEMA = pa.schema([
 # The dictionary-encoded columns of STAGE_SCHEMA, in the order of their number in ``_VALUES.col``.
 _DICTIONARIES = ("peer_ip", "prefix", "as_path", "communities")
 # What ``commit`` reads: the elements with each text as (batch b, code), and every batch's values.
-_ELEMENTS = pa.schema([("b", pa.int32()), ("ts_us", pa.int64()), ("withdrawal", pa.bool_()), ("ip", pa.int32()),
+_ELEMENTS = pa.schema([("f", pa.int32()),        # the file's place among those committed together
+                       ("b", pa.int32()), ("ts_us", pa.int64()), ("withdrawal", pa.bool_()), ("ip", pa.int32()),
                        ("peer_asn", pa.int64()), ("prefix", pa.int32()), ("path", pa.int32()),
                        ("comm", pa.int32()), ("seq", pa.int64())])
 _VALUES = pa.schema([("col", pa.int32()), ("b", pa.int32()), ("code", pa.int32()), ("value", pa.string())])
@@ -49,6 +50,9 @@ STATE_SCHEMA = pa.schema([
     ("new_state", pa.int64()),
     ("seq", pa.int64()),
 ])
+
+# The state changes of files committed together, each with its file's place (``f``).
+_STATES_F = STATE_SCHEMA.append(pa.field("f", pa.int32()))
 
 # Statuses whose content is in the store: importing the same bytes again adds nothing.
 KEPT = ("ok", "truncated", "damaged")
@@ -87,11 +91,12 @@ def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
 
 
 class FileImport:
-    """One file on its way into the store. Not thread-safe: one thread feeds it.
+    """Files on their way into the store. Not thread-safe: one thread feeds it.
 
     ``add`` only keeps the Arrow batches (no copy: they may live in a memory-mapped file); ``commit``
-    hands them to DuckDB as two registered Arrow tables, so a small file costs a few statements,
-    not a few per batch.
+    hands them to DuckDB as registered Arrow tables, so a small file costs a few statements, not a
+    few per batch. Usually one file; ``next_file`` starts another, and ``commit_many`` stores them
+    all in one transaction (the demo's hundreds of small files: the statements are the cost).
     """
 
     def __init__(self, store: Store):
@@ -99,19 +104,25 @@ class FileImport:
         self.con = store.cursor()
         self._elements: list[pa.RecordBatch] = []
         self._values: list[pa.RecordBatch] = []
+        self._file = 0
         self.rows = 0
 
     def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        """Append parsed elements (``STAGE_SCHEMA`` columns)."""
+        """Append parsed elements (``STAGE_SCHEMA`` columns) of the current file."""
         for rb in batch.to_batches() if isinstance(batch, pa.Table) else [batch]:
             self._add(rb)
+
+    def next_file(self) -> None:
+        """What ``add`` gets from now on belongs to the next file of ``commit_many``."""
+        self._file += 1
 
     def _add(self, rb: pa.RecordBatch) -> None:
         b, n = len(self._elements), rb.num_rows
         codes = [_encoded(rb.column(name)) for name in _DICTIONARIES]
         self._elements.append(pa.record_batch([
-            _constant(b, n), rb.column("ts_us"), rb.column("withdrawal"), codes[0].indices, rb.column("peer_asn"),
-            codes[1].indices, codes[2].indices, codes[3].indices, rb.column("seq")], schema=_ELEMENTS))
+            _constant(self._file, n), _constant(b, n), rb.column("ts_us"), rb.column("withdrawal"),
+            codes[0].indices, rb.column("peer_asn"), codes[1].indices, codes[2].indices, codes[3].indices,
+            rb.column("seq")], schema=_ELEMENTS))
         for column, enc in enumerate(codes):
             values = enc.dictionary
             self._values.append(pa.record_batch([
@@ -119,33 +130,46 @@ class FileImport:
                 pa.array(range(len(values)), pa.int32()), values], schema=_VALUES))
         self.rows += n
 
-    def _register(self, con) -> None:
-        con.register("stage", pa.Table.from_batches(self._elements, schema=_ELEMENTS))
-        con.register("stage_values", pa.Table.from_batches(self._values, schema=_VALUES))
-
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
-        """Normalise the staged elements into the store in one transaction.
+        """Normalise the staged elements of one file into the store in one transaction.
 
         Sets ``record.file_id`` and adds the time spent here to ``record.elapsed_s``.
         """
+        return self.commit_many([(record, state_changes)])[0]
+
+    def commit_many(self, files: list[tuple[FileRecord, pa.Table | None]]) -> list[FileRecord]:
+        """The staged files (in ``next_file`` order) in one transaction, all of one collector."""
         con = self.con
         started = time.perf_counter()
-        if state_changes is None:
-            state_changes = STATE_SCHEMA.empty_table()
-        con.register("_states", state_changes)
-        self._register(con)
-        rib = record.kind == "rib"
+        records = [r for r, _ in files]
+        collector = records[0].collector
+        if any(r.collector != collector for r in records):
+            raise ValueError("files of one transaction must be of one collector")
+        states = [(i, t) for i, (_, t) in enumerate(files) if t is not None and t.num_rows]
+        con.register("_states", pa.concat_tables(
+            [t.append_column("f", pa.array([i] * t.num_rows, pa.int32())) for i, t in states])
+            if states else _STATES_F.empty_table())
+        con.register("stage", pa.Table.from_batches(self._elements, schema=_ELEMENTS))
+        con.register("stage_values", pa.Table.from_batches(self._values, schema=_VALUES))
         with self.store.transaction(con):
-            # Only this file is being imported: replace any failed attempt at the same bytes.
-            con.execute("DELETE FROM files WHERE sha256 = ? AND status NOT IN " + str(KEPT), [record.sha256])
-            file_id = record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
-            _add_dimensions(con, record.collector)
+            # Only these files are being imported: replace any failed attempt at the same bytes.
+            con.execute("DELETE FROM files WHERE list_contains(?, sha256) AND status NOT IN " + str(KEPT),
+                        [[r.sha256 for r in records]])
+            ids = [row[0] for row in con.execute("SELECT nextval('file_ids') FROM range(?)", [len(records)])
+                   .fetchall()]
+            for r, file_id in zip(records, ids):
+                r.file_id = file_id
+            con.register("_files", pa.table({"f": pa.array(range(len(records)), pa.int32()),
+                                             "file_id": pa.array(ids, pa.int32()),
+                                             "rib": pa.array([r.kind == "rib" for r in records])}))
+            _add_dimensions(con, collector)
             con.execute(f"""
                 INSERT INTO elements
                 SELECT make_timestamp(st.ts_us), s.session_id, p.id,
-                       CASE WHEN st.withdrawal THEN 2 WHEN {rib} THEN 0 ELSE 1 END,
-                       pa.id, c.id, ?, st.seq
+                       CASE WHEN st.withdrawal THEN 2 WHEN fl.rib THEN 0 ELSE 1 END,
+                       pa.id, c.id, fl.file_id, st.seq
                 FROM stage st
+                JOIN _files fl ON fl.f = st.f
                 JOIN (SELECT d.b, d.code, x.session_id, x.peer_asn FROM stage_values d
                       JOIN sessions x ON x.collector = ? AND x.peer_ip = d.value WHERE d.col = 0) s
                   ON s.b = st.b AND s.code = st.ip AND s.peer_asn = st.peer_asn
@@ -154,21 +178,26 @@ class FileImport:
                 LEFT JOIN ({_ids(2, "paths", "path_id", "path")}) pa
                   ON pa.b = st.b AND pa.code = st.path
                 LEFT JOIN ({_ids(3, "communities", "community_id", "communities")}) c
-                  ON c.b = st.b AND c.code = st.comm""", [file_id, record.collector])
-            if state_changes.num_rows:
+                  ON c.b = st.b AND c.code = st.comm""", [collector])
+            if states:
                 con.execute("""
                 INSERT INTO state_changes
-                SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, ?, x.seq
-                FROM _states x JOIN sessions s
-                  ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""",
-                            [file_id, record.collector])
-            _insert_file_row(con, record)
-            refresh_intervals(con, file_id, first_key=_first_key(record), resets=state_changes.num_rows > 0,
-                              complete_rib=rib and record.status == "ok" and not record.filter)
-        for name in ("_states", "stage", "stage_values"):
+                SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, fl.file_id, x.seq
+                FROM _states x JOIN _files fl ON fl.f = x.f JOIN sessions s
+                  ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""", [collector])
+            for r in records:
+                _insert_file_row(con, r)
+            keys = [k for k in map(_first_key, records) if k is not None]
+            refresh_intervals(con, ids, first_key=min(keys) if len(keys) == len(records) else None,
+                              resets=bool(states),
+                              complete_rib=any(r.kind == "rib" and r.status == "ok" and not r.filter
+                                               for r in records))
+        for name in ("_states", "stage", "stage_values", "_files"):
             con.unregister(name)
-        record.elapsed_s += time.perf_counter() - started
-        return record
+        spent = (time.perf_counter() - started) / len(records)
+        for r in records:
+            r.elapsed_s += spent
+        return records
 
     def close(self) -> None:
         self.con.close()

@@ -67,48 +67,55 @@ _DERIVE = f"""
 """
 
 
-def refresh_intervals(con: duckdb.DuckDBPyConnection, file_id: int, *, first_key: int | None = None,
+def refresh_intervals(con: duckdb.DuckDBPyConnection, file_ids: int | list[int], *, first_key: int | None = None,
                       resets: bool = True, complete_rib: bool = True) -> None:
-    """Bring ``session_resets`` and ``intervals`` up to date after ``file_id`` was added.
+    """Bring ``session_resets`` and ``intervals`` up to date after ``file_ids`` were added.
 
-    Runs inside the caller's transaction. What the caller already knows saves statements (a file
-    of a few hundred elements costs more in statements than in rows): ``first_key``, a key no later
-    than the file's earliest event; ``resets``, False when the file has no state changes;
-    ``complete_rib``, False unless it is a complete RIB dump.
+    ``file_ids``: one id, or the consecutive ids of files committed together. Runs inside the
+    caller's transaction. What the caller already knows saves statements (a file of a few hundred
+    elements costs more in statements than in rows): ``first_key``, a key no later than the files'
+    earliest event; ``resets``, False when they have no state changes; ``complete_rib``, False
+    unless one of them is a complete RIB dump.
     """
+    ids = [file_ids] if isinstance(file_ids, int) else sorted(file_ids)
+    lo, hi = ids[0], ids[-1]
+    if hi - lo + 1 != len(ids):
+        raise ValueError(f"file ids committed together must be consecutive: {ids}")
     if resets:
         con.execute("""
             INSERT INTO session_resets
             SELECT session_id, epoch_us(ts) * 4 + 2, file_id FROM state_changes
-            WHERE file_id = ? AND old_state = 6 AND new_state <> 6""", [file_id])
+            WHERE file_id BETWEEN ? AND ? AND old_state = 6 AND new_state <> 6""", [lo, hi])
     if complete_rib:
         con.execute("""
             INSERT INTO session_resets
             SELECT DISTINCT e.session_id, epoch_us(f.snapshot_ts) * 4, f.file_id
             FROM elements e JOIN files f ON f.file_id = e.file_id
-            WHERE f.file_id = ? AND f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL""", [file_id])
+            WHERE f.file_id BETWEEN ? AND ? AND e.file_id BETWEEN ? AND ?
+              AND f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL""", [lo, hi, lo, hi])
     t0 = first_key
     if t0 is None:
         t0 = con.execute("""
             SELECT least(
-                (SELECT epoch_us(min(ts)) * 4 FROM elements WHERE file_id = $1),
-                (SELECT epoch_us(snapshot_ts) * 4 FROM files WHERE file_id = $1),
-                (SELECT epoch_us(min(ts)) * 4 FROM state_changes WHERE file_id = $1))""", [file_id]).fetchone()[0]
+                (SELECT epoch_us(min(ts)) * 4 FROM elements WHERE file_id BETWEEN $1 AND $2),
+                (SELECT epoch_us(min(snapshot_ts)) * 4 FROM files WHERE file_id BETWEEN $1 AND $2),
+                (SELECT epoch_us(min(ts)) * 4 FROM state_changes WHERE file_id BETWEEN $1 AND $2))""",
+                         [lo, hi]).fetchone()[0]
     if t0 is None:
         return
     # Per touched session, the bound: t0, or the start of its earliest route still open at t0.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE affected AS
         WITH touched AS (
-            SELECT DISTINCT session_id FROM elements WHERE file_id = $1
-            UNION SELECT DISTINCT session_id FROM state_changes WHERE file_id = $1
+            SELECT DISTINCT session_id FROM elements WHERE file_id BETWEEN $1 AND $2
+            UNION SELECT DISTINCT session_id FROM state_changes WHERE file_id BETWEEN $1 AND $2
         ), open_at AS (
             SELECT i.session_id, min(i.start_key) AS k FROM intervals i SEMI JOIN touched t USING (session_id)
-            WHERE i.end_key IS NULL OR i.end_key > $2
+            WHERE i.end_key IS NULL OR i.end_key > $3
             GROUP BY i.session_id
         )
-        SELECT t.session_id, least($2, o.k) AS bound
-        FROM touched t LEFT JOIN open_at o USING (session_id)""", [file_id, t0])
+        SELECT t.session_id, least($3, o.k) AS bound
+        FROM touched t LEFT JOIN open_at o USING (session_id)""", [lo, hi, t0])
     con.execute("""
         DELETE FROM intervals USING affected a
         WHERE intervals.session_id = a.session_id AND intervals.start_key >= a.bound""")
