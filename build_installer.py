@@ -4,6 +4,7 @@
     python build_installer.py --onefile    one self-extracting file: dist/bgp-explorer
     python build_installer.py --smoke      after building, run the executable: --version, and a
                                            headless export of the demo briefing to PNG
+                                           (resources/kp-2014-12.briefing.json on the demo store)
 
 Needs the installer extra (``pip install -e '.[installer]'``; ``make installer`` does both). The
 bundle carries ``resources/`` (read through ``explorer.resources``) and the native parts of the
@@ -86,8 +87,8 @@ def smoke(exe: Path) -> None:
         if out.returncode != 0 or not png.exists():
             sys.exit(f"build_installer: the bundle's headless export failed (exit {out.returncode}):\n"
                      f"{out.stdout}\n{out.stderr}")
-        print(f"smoke: {' '.join(cmd[1:3])} -> {png.stat().st_size:,} bytes of PNG in "
-              f"{time.perf_counter() - started:.1f} s (demo built from scratch)")
+        print(f"smoke: {' '.join(cmd[1:3])} (the demo briefing) -> {png.stat().st_size:,} bytes of PNG in "
+              f"{time.perf_counter() - started:.1f} s (demo store built from scratch)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
     bgp-explorer export BRIEFING.json --out FILE.(png|svg|pdf|csv|json) [--view both|graph|timeline]
                         [--size 1920x1080] [--scale 2]
-    bgp-explorer export --demo --out kp.pdf                      (the demo's view: KP, 19-24 Dec 2014)
+    bgp-explorer export --demo --out kp.pdf       (the demo briefing: KP, 19-24 Dec 2014, with its notes)
     bgp-explorer export --country KP --start T --end T [--at T] [--step S] --out FILE
 
 The picture carries a title, the role legend, the definitions in force and a provenance footer
@@ -20,6 +20,7 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PICTURES = (".png", ".svg", ".pdf")
 DATA = (".csv", ".json")
+DEMO_BRIEFING = "kp-2014-12.briefing.json"     # in resources/: what `export --demo` shows
 BY_MODE = {"upstream": "upstream", "peers": "prefix", "slash24": "total"}
 
 
@@ -61,6 +62,12 @@ def _cmd_export(args, store_path) -> int:
             annotations = briefing.annotations
             if briefing.demo and not getattr(args, "store", None):
                 args.demo = True            # a briefing of the demo opens on the demo store
+        elif getattr(args, "demo", False) and not (args.country or args.prefix or args.origin):
+            from explorer.resources import resource_path
+
+            briefing = load(resource_path(DEMO_BRIEFING))     # the demo's view, with its notes
+            state, title = briefing.view, title or briefing.title
+            annotations = briefing.annotations
         else:
             state = _state_from_options(args)
         width, height = _size(args.size)
@@ -93,10 +100,6 @@ def _state_from_options(args):
     from explorer.timeutil import parse_time
 
     if not (args.country or args.prefix or args.origin):
-        if getattr(args, "demo", False):
-            from explorer.ui.app import DEMO_STATE
-
-            return DEMO_STATE
         raise ValueError("name a briefing file, or a scope (--country, --prefix or --origin) with --start and --end")
     if not (args.start and args.end):
         raise ValueError("give --start and --end with the scope")

@@ -106,3 +106,16 @@ def test_malformed_briefing_is_refused_and_nothing_written(export, tmp_path, cap
     export(str(bad), "--out", str(tmp_path / "x.png"), expect=2)
     assert "newer version" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_export_demo_uses_the_demo_briefing(tmp_path, monkeypatch):
+    """`export --demo` with no scope: the briefing in resources/, its title and notes on the slide."""
+    from explorer.briefing.briefing import load
+    from explorer.resources import resource_path
+
+    monkeypatch.setenv("BGP_EXPLORER_DEMO", str(tmp_path / "demo.duckdb"))
+    demo = load(resource_path("kp-2014-12.briefing.json"))
+    out = tmp_path / "demo.svg"
+    assert main(["export", "--demo", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert demo.title in text and all(note.text in text for note in demo.annotations)
