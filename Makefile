@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-query clean
+.PHONY: run test bench bench-query installer clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,10 @@ bench: $(STAMP)
 bench-query: $(STAMP)
 	$(BIN)/python bench/query.py
 
+# The standalone bundle (PyInstaller): dist/bgp-explorer/, then run it headless as a check.
+installer: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[installer]'
+	$(BIN)/python build_installer.py --smoke
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     from explorer.cli_analysis import add_commands
 
     add_commands(sub, store_opts, store_path)
+    from explorer.cli_export import add_export
+
+    add_export(sub, store_opts, store_path)
     return p
 
 
@@ -292,8 +295,9 @@ def _cmd_screenshot(args) -> int:
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
         if args.briefing:
-            saved = json.loads(Path(args.briefing).read_text())
-            state = ViewState.from_dict(saved.get("view", saved))
+            from explorer.briefing.briefing import load
+
+            state = load(args.briefing).view        # validated: a malformed briefing is refused whole
         else:
             if not (args.start and args.end):
                 raise ValueError("give --start and --end (or --briefing FILE)")
@@ -302,7 +306,7 @@ def _cmd_screenshot(args) -> int:
             start, end = parse_time(args.start), parse_time(args.end)
             state = ViewState(scope_kind=kind, scope=scope, start=start, end=end, step=_seconds(args.step),
                               at=parse_time(args.at) if args.at else end, timeline_mode=args.mode)
-    except (ValueError, StateError, OSError) as exc:
+    except (ValueError, StateError, OSError) as exc:       # BriefingError is a ValueError
         print(f"bgp-explorer screenshot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     path = store_path(args)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
+from explorer.timeutil import parse_time
+
 SCOPE_KINDS = ("country", "prefixes", "origin")
 TIMELINE_MODES = ("upstream", "peers", "slash24")
 
@@ -94,16 +96,10 @@ def iso(seconds: int) -> str:
 
 
 def parse_iso(text) -> int:
-    """'2014-12-22T16:15:00Z' (or Unix seconds) -> Unix seconds."""
+    """'2014-12-22T16:15:00Z' (or Unix seconds) -> Unix seconds, read as the command line reads it."""
     if isinstance(text, (int, float)):
         return int(text)
-    text = str(text).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise StateError(f"cannot read time {text!r}: use UTC ISO 8601 such as 2014-12-22T16:15:00Z") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp())
+        return parse_time(text)
+    except ValueError as exc:
+        raise StateError(str(exc)) from None

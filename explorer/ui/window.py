@@ -99,6 +99,9 @@ class ExplorerWindow(QMainWindow):
             self.statusBar().addWidget(w, stretch)
         self.lists.submit("status", queries.status, self.store)
         self._menus()
+        from explorer.ui.briefing_actions import install
+
+        install(self)      # notes, briefing files, exports, presentation mode
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")

@@ -149,14 +149,12 @@ def test_the_screenshot_command_refuses_an_unreadable_window(kp_store_path, tmp_
 
 
 def test_the_screenshot_command_renders_a_saved_view(kp_store_path, tmp_path, qtbot):
-    import json
-
     from PySide6.QtGui import QImage
 
+    from explorer.briefing.briefing import Briefing
     from explorer.cli import main
 
-    briefing = tmp_path / "view.json"
-    briefing.write_text(json.dumps({"view": rrc23_state("2022-04-21T02:03:40Z", timeline_mode="peers").to_dict()}))
+    briefing = Briefing(view=rrc23_state("2022-04-21T02:03:40Z", timeline_mode="peers")).save(tmp_path / "view.json")
     out = tmp_path / "saved.png"
     assert main(["screenshot", "--store", str(kp_store_path), "--briefing", str(briefing), "--out", str(out),
                  "--size", "1400x800"]) == 0

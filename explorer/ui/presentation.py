@@ -1,0 +1,111 @@
+"""Presentation mode: full screen, large type, a light high-contrast theme that survives a projector.
+
+Keys: F5 enters and leaves, Esc leaves, Space plays or pauses the replay, Left and Right step to the
+previous or next event. Only the graph, the timeline and the replay bar stay on screen; everything
+that was hidden or changed is put back on leaving.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import QGraphicsView, QMainWindow, QWidget
+
+import pyqtgraph as pg
+
+FONT_PX = 22
+TICK_PX = 18
+THEME = f"""
+QWidget {{ background: #ffffff; color: #000000; }}
+QPushButton {{ border: 2px solid #000000; border-radius: 4px; padding: 6px 18px; background: #f2f2f2;
+              font-size: {FONT_PX}px; }}
+QPushButton:pressed {{ background: #d0d0d0; }}
+QComboBox {{ border: 2px solid #000000; padding: 4px 10px; font-size: {FONT_PX}px; }}
+QSplitter::handle {{ background: #000000; }}
+"""
+
+class Presentation(QObject):
+    """Binds the keys to ``window`` (a QMainWindow with ``replay`` and the panes named below)."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, window: QMainWindow, hide: list[QWidget], replay=None, halves=None):
+        super().__init__(window)
+        self.window, self.hide, self.replay, self.halves = window, hide, replay, halves
+        self.active = False
+        self._saved: dict = {}
+        QShortcut(QKeySequence(Qt.Key.Key_F5), window, self.toggle)
+        self._keys = [
+            QShortcut(QKeySequence(Qt.Key.Key_Escape), window, self.leave),
+            QShortcut(QKeySequence(Qt.Key.Key_Space), window, lambda: replay and replay.toggle()),
+            QShortcut(QKeySequence(Qt.Key.Key_Right), window, lambda: replay and replay.next_event()),
+            QShortcut(QKeySequence(Qt.Key.Key_Left), window, lambda: replay and replay.prev_event()),
+        ]
+        for key in self._keys:          # only in presentation mode: elsewhere these keys edit and scroll
+            key.setEnabled(False)
+
+    def toggle(self) -> None:
+        self.leave() if self.active else self.enter()
+
+    def enter(self) -> None:
+        if self.active:
+            return
+        w = self.window
+        self._saved = {"maximized": w.isMaximized(), "geometry": w.saveGeometry(), "sheet": w.styleSheet(),
+                       "menu": w.menuBar().isVisible(), "status": w.statusBar().isVisible(),
+                       "hidden": [x for x in self.hide if x.isVisible()], "ticks": self._tick_fonts(),
+                       "halves": self.halves.sizes() if self.halves is not None else None}
+        for x in self.hide:
+            x.setVisible(False)
+        w.menuBar().setVisible(False)
+        w.statusBar().setVisible(False)
+        w.setStyleSheet(THEME)
+        self._set_tick_fonts(TICK_PX)
+        w.showFullScreen()
+        if self.halves is not None:             # the graph and the timeline share the screen evenly,
+            QTimer.singleShot(0, self._halve)    # once the full-screen size is in force
+        self._enable(True)
+
+    def _halve(self) -> None:
+        total = sum(self.halves.sizes())
+        self.halves.setSizes([total // 2, total - total // 2])
+
+    def leave(self) -> None:
+        if not self.active:
+            return
+        w, s = self.window, self._saved
+        self._enable(False)
+        w.setStyleSheet(s["sheet"])
+        for axis, font in s["ticks"]:
+            axis.setStyle(tickFont=font)
+        for x in s["hidden"]:
+            x.setVisible(True)
+        w.menuBar().setVisible(s["menu"])
+        w.statusBar().setVisible(s["status"])
+        if s["halves"] is not None:
+            self.halves.setSizes(s["halves"])
+        w.showMaximized() if s["maximized"] else w.showNormal()
+        w.restoreGeometry(s["geometry"])
+
+    def _enable(self, on: bool) -> None:
+        self.active = on
+        for key in self._keys:
+            key.setEnabled(on)
+        self.toggled.emit(on)
+
+    def _axes(self):
+        for view in self.window.findChildren(QGraphicsView):
+            if view.scene() is None:
+                continue
+            for item in view.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    yield item
+
+    def _tick_fonts(self) -> list:
+        return [(axis, QFont(axis.style.get("tickFont") or QFont())) for axis in self._axes()]
+
+    def _set_tick_fonts(self, px: int) -> None:
+        font = QFont()
+        font.setPixelSize(px)
+        for axis in self._axes():
+            axis.setStyle(tickFont=font)

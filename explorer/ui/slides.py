@@ -1,0 +1,87 @@
+"""Headless exports of a view: the window is built offscreen for the view, then its panes are
+painted as a slide (``export.export_widget``) with a title, the role legend, the definitions in
+force and where the data came from.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from explorer.briefing.briefing import Annotation
+from explorer.briefing.state import ViewState, iso
+from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+
+VIEWS = ("both", "graph", "timeline")
+
+
+def provenance(store) -> str:
+    """Which data: the store, its collectors, sessions and files."""
+    con = store.cursor()
+    try:
+        files, collectors, first, last = con.execute("""
+            SELECT count(*), string_agg(DISTINCT collector, ', ' ORDER BY collector),
+                   min(first_ts), max(last_ts)
+            FROM files WHERE status IN ('ok', 'truncated', 'damaged')""").fetchone()
+        sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    finally:
+        con.close()
+    span = f", {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first else ""
+    return (f"Data: store {store.path.name}: {files:,} MRT files{span}; collectors {collectors or '-'}; "
+            f"{sessions:,} peer sessions")
+
+
+def slide_for(window, store, title: str | None = None, view: str = "both"):
+    """The text around the picture, from what the window shows."""
+    from explorer.ui.export import Slide
+    from explorer.ui.style import LOST, ROLE_COLOURS
+
+    state: ViewState = window.state
+    data = window.data
+    label = (data.label if data is not None and getattr(data, "label", "") else state.scope)
+    made = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    footer = [f"Definitions: {data.definitions}" if data is not None else "Definitions: defaults",
+              provenance(store),
+              f"Window {iso(state.start)} to {iso(state.end)}, every {state.step} s; cursor {iso(state.cursor)}; "
+              f"made {made} by BGP History Explorer"]
+    demo = get_meta(store, DEMO_LABEL_KEY)
+    if demo:
+        footer.append(demo if demo.startswith("Demo:") else f"Demo: {demo}")
+    legend = ([(role, colour) for role, colour in ROLE_COLOURS.items()] + [("lost since the window's start", LOST)]
+              if view != "timeline" else [])          # the timeline's own legend names its series
+    return Slide(title=title or f"{label}: routing from {iso(state.start)[:10]} to {iso(state.end)[:10]}",
+                 subtitle=state.describe(), legend=legend, footer=footer)
+
+
+def render_export(store_path: Path, state: ViewState, out: Path, *, view: str = "both",
+                  size: tuple[int, int] | None = (1920, 1080), scale: float = 1.0, title: str | None = None,
+                  annotations: list[Annotation] | None = None, note: str = "") -> Path:
+    """Build the window offscreen for ``state`` and write ``view`` of it to ``out`` (png, svg, pdf)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSize
+
+    from explorer.ui.app import app_instance, open_store, wait_until_shown
+    from explorer.ui.export import export_widget
+
+    if view not in VIEWS:
+        raise ValueError(f"view {view!r}: one of {', '.join(VIEWS)}")
+    app_instance()
+    from explorer.ui.window import ExplorerWindow
+
+    with open_store(store_path) as store:
+        w = ExplorerWindow(store, state, remember=False, note=note)
+        try:
+            w.resize(*(size or (1920, 1080)))
+            w.show()
+            if annotations and hasattr(w, "set_annotations"):
+                w.set_annotations(annotations)
+            if not wait_until_shown(w):
+                raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
+            if w.error:
+                raise RuntimeError(w.error)
+            pane = {"both": w.views, "graph": w.graph_pane, "timeline": w.timeline}[view]
+            return export_widget(pane, slide_for(w, store, title, view), out,
+                                 QSize(*size) if size else None, scale)
+        finally:
+            w.close()
