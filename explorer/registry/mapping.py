@@ -79,26 +79,23 @@ def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
     if len(rest):
         import iptocc
 
-        # the prefix as sent names its first address, unless host bits were set (then lo has it)
-        first = [t[:t.find("/")] for t in index.prefix[rest]]
-        v4 = rest[index.af[rest] == 4]
-        v = index.lo[v4].astype(np.int64)
-        exact = set((v4[_v4_number(index.prefix[v4]) == v]).tolist())
-        for j, i in enumerate(rest.tolist()):
-            if index.af[i] == 4 and i not in exact:
-                n = int(index.lo[i])
-                first[j] = f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
-        out[rest] = iptocc.country_code(first)
+        out[rest] = iptocc.country_code(_first_addresses(index, rest))
     return out
 
 
-def _v4_number(texts: np.ndarray) -> np.ndarray:
-    """'a.b.c.d/n' -> a.b.c.d as a number, vectorised."""
-    if not len(texts):
-        return np.zeros(0, np.int64)
-    parts = np.char.split(np.char.partition(texts.astype(str), "/")[:, 0], ".")
-    quads = np.array(parts.tolist(), dtype=np.int64)
-    return (quads[:, 0] << 24) + (quads[:, 1] << 16) + (quads[:, 2] << 8) + quads[:, 3]
+def _first_addresses(index: PrefixIndex, rows: np.ndarray) -> list[str]:
+    """The first address of each prefix as text: IPv4 from the network number (host bits cleared),
+    formatted in Arrow's kernels (a Python loop took 3.6 s for 900,000 prefixes, this 0.2 s)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = np.empty(len(rows), dtype=object)
+    is4 = index.af[rows] == 4
+    net = index.lo[rows[is4]]
+    parts = [pc.cast(pa.array((net >> np.uint64(s)) & np.uint64(255)), pa.string()) for s in (24, 16, 8, 0)]
+    first[is4] = pc.binary_join_element_wise(*parts, ".").to_numpy(zero_copy_only=False)
+    first[~is4] = [t[:t.find("/")] for t in index.prefix[rows[~is4]]]
+    return first.tolist()
 
 
 def _ids(mapping: Mapping) -> str:
