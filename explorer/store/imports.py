@@ -17,19 +17,17 @@ import pyarrow as pa
 from explorer.store.intervals import refresh_intervals
 from explorer.store.store import Store
 
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-
-# One row per element, in file order. The text columns arrive dictionary-encoded (each batch's
-# distinct values once, and int32 codes per element): the store then matches each distinct text
-# with its id once per batch, and joins the elements on integer codes, not on strings.
+# One row per element, in file order. ``FileImport`` dictionary-encodes the text columns (each
+# batch's distinct values once, and int32 codes per element): the store then matches each distinct
+# text with its id once per batch, and joins the elements on integer codes, not on strings.
 STAGE_SCHEMA = pa.schema([
     ("ts_us", pa.int64()),
     ("withdrawal", pa.bool_()),         # else an announcement, or a RIB entry in a RIB file
-    ("peer_ip", _TEXT),
+    ("peer_ip", pa.string()),
     ("peer_asn", pa.int64()),
-    ("prefix", _TEXT),
-    ("as_path", _TEXT),                 # NULL for withdrawals
-    ("communities", _TEXT),             # space separated, NULL when none
+    ("prefix", pa.string()),
+    ("as_path", pa.string()),           # NULL for withdrawals
+    ("communities", pa.string()),       # space separated, NULL when none
     ("seq", pa.int64()),
 ])
 
