@@ -12,9 +12,8 @@ from tests.ui.conftest import KP_FILES
 MAX_GAP_S = 0.25
 
 
-def test_import_through_the_dialog_keeps_the_window_responsive(qtbot, tmp_path, capsys):
-    from PySide6.QtCore import QTimer
-
+def _window_on_an_empty_store(qtbot, path):
+    """A window on a new, empty store, looking at North Korea's /22 at rrc23 (2022-04-21 02:00-02:05)."""
     from explorer.store import Store
     from explorer.ui.app import app_instance, wait_until_shown
     from explorer.ui.window import ExplorerWindow
@@ -22,11 +21,18 @@ def test_import_through_the_dialog_keeps_the_window_responsive(qtbot, tmp_path, 
     app_instance()
     state = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=parse_iso("2022-04-21T02:00:00Z"),
                       end=parse_iso("2022-04-21T02:05:00Z"), step=10, at=parse_iso("2022-04-21T02:04:00Z"))
-    store = Store(tmp_path / "empty.duckdb")
+    store = Store(path)
     w = ExplorerWindow(store, state, remember=False)
     qtbot.addWidget(w)
     w.show()
     wait_until_shown(w, 10)
+    return w, store
+
+
+def test_import_through_the_dialog_keeps_the_window_responsive(qtbot, tmp_path, capsys):
+    from PySide6.QtCore import QTimer
+
+    w, store = _window_on_an_empty_store(qtbot, tmp_path / "empty.duckdb")
     assert "no prefix of 175.45.176.0/22 in the store" in w.error      # the empty store says what to do
 
     ticks = []
@@ -54,18 +60,7 @@ def test_import_through_the_dialog_keeps_the_window_responsive(qtbot, tmp_path, 
 def test_cancelling_an_import_stops_after_the_file_being_stored(qtbot, tmp_path):
     from PySide6.QtWidgets import QPushButton
 
-    from explorer.store import Store
-    from explorer.ui.app import app_instance, wait_until_shown
-    from explorer.ui.window import ExplorerWindow
-
-    app_instance()
-    state = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=parse_iso("2022-04-21T02:00:00Z"),
-                      end=parse_iso("2022-04-21T02:05:00Z"), step=10, at=parse_iso("2022-04-21T02:04:00Z"))
-    store = Store(tmp_path / "cancel.duckdb")
-    w = ExplorerWindow(store, state, remember=False)
-    qtbot.addWidget(w)
-    w.show()
-    wait_until_shown(w, 10)
+    w, store = _window_on_an_empty_store(qtbot, tmp_path / "cancel.duckdb")
     dialog = w.start_import([str(data_file(f)) for f in KP_FILES])
     with qtbot.waitSignal(dialog.finishedImport, timeout=180_000) as done:
         dialog.findChild(QPushButton).click()   # the dialog's Cancel button
