@@ -53,6 +53,8 @@ class GraphPane(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.footer)
         self.data: ViewData | None = None
+        self._extent = None                     # (left, right, bottom, top) of the laid-out graph
+        self.plot.plotItem.vb.sigResized.connect(self._fit)
         self.labels: list[pg.TextItem] = []
         self.current: GraphAt | None = None
         self.selected: int | None = None
@@ -72,6 +74,7 @@ class GraphPane(QWidget):
         self.pos, self.where = np.zeros((0, 2)), {}
         for item in self.edge_layers:
             item.setData([], [])
+        self._extent = None
         if data is None or not len(data.layout.asns):
             self.graph.setData(pos=self.pos, adj=None)
             return
@@ -89,8 +92,17 @@ class GraphPane(QWidget):
             self.plot.addItem(label)
             self.labels.append(label)
         rows = self.pos[:, 1]
-        self.plot.setRange(xRange=(left - self._margin(left, right), right + self._margin(left, right)),
-                           yRange=(rows.min() - 0.8, rows.max() + 0.8), padding=0)
+        self._extent = (left, right, rows.min() - 0.8, rows.max() + 0.8)
+        self._fit()
+
+    def _fit(self, *_) -> None:
+        """Show the whole graph with room for the outer labels; again when the pane changes size
+        (the labels' room is in pixels, so a window laid out later needs other margins)."""
+        if self._extent is None or not len(self.pos):
+            return
+        left, right, bottom, top = self._extent
+        margin = self._margin(left, right)
+        self.plot.setRange(xRange=(left - margin, right + margin), yRange=(bottom, top), padding=0)
 
     # -- a cursor move: which edges, how wide, which colours -------------------------------------------
 
@@ -140,7 +152,7 @@ class GraphPane(QWidget):
         width = float(self.plot.plotItem.vb.width() or self.plot.width())
         span = max(right - left, X_SPACING)
         need = widest * span / (width - 2 * widest) if width > 2.5 * widest else span
-        return min(max(1.0, need), 0.3 * span + 1.0)       # a long label may be cut rather than the graph squeezed
+        return min(max(1.0, need), 0.5 * span + 1.0)       # a long label may be cut rather than the graph squeezed
 
     def _worth_labelling(self, d: ViewData) -> list[int]:
         n = len(d.layout.asns)
