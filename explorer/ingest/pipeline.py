@@ -194,7 +194,7 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress, together=1):
     ctx = get_context("spawn")
     progress = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
-    group = _Group(store, together)
+    group = _Group(store, together, flt)
     try:
         pending: dict[Future, _File] = {}
         for i, f in enumerate(todo):
@@ -210,16 +210,13 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress, together=1):
                 f = pending.pop(future)
                 if f in unscanned:
                     unscanned.remove(f)
-                if together > 1:
-                    yield from group.offer(future, f, flt, backend)
-                else:
-                    yield _store_staged(store, future, f, flt, backend)
+                yield from group.offer(future, f, backend)
             if not done and unscanned:      # idle while the parsers work: walk the next file's headers
                 f = unscanned.pop(0)
                 try:
                     f.scan = scan_mrt(f.path)
                 except Exception:
-                    pass                    # walked again in _store_staged, where the error is reported
+                    pass                    # walked again in _Group.offer, where the error is reported
         yield from group.flush()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -239,36 +236,6 @@ def _drain(progress, on_progress) -> None:
             return
         if on_progress:
             on_progress(path, n)
-
-
-def _store_staged(store: Store, future: Future, f: _File, flt, backend) -> Outcome:
-    target = FileImport(store)
-    source = None
-    try:
-        if f.scan is None:
-            f.scan = scan_mrt(f.path)
-        stats = future.result()
-        if os.path.exists(f.staged):
-            source = pa.memory_map(f.staged)        # the batches stay in the mapped file until stored
-            for batch in pa.ipc.open_stream(source):
-                target.add(batch)
-        return _store(store, target, f, stats, flt)
-    except Exception as exc:
-        return _failure(store, f, backend, flt, exc)
-    finally:
-        target.close()
-        if source is not None:
-            source.close()
-            os.remove(f.staged)
-
-
-def _store(store: Store, target: FileImport, f: _File, stats: ParseStats, flt: ElementFilter | None) -> Outcome:
-    record, states = _record(f, stats, flt)
-    if record.status in ("ok", "truncated", "damaged"):
-        target.commit(record, states)
-    else:
-        record_outcome(store, record)
-    return Outcome(str(f.path), record.status, record=record, reason=record.reason)
 
 
 def _record(f: _File, stats: ParseStats, flt: ElementFilter | None):
@@ -293,16 +260,19 @@ def _record(f: _File, stats: ParseStats, flt: ElementFilter | None):
 
 
 class _Group:
-    """Small whole files of one collector waiting to be stored in one transaction (``together``)."""
+    """Parsed files on their way into the store, in file order. With ``size`` 1 (the command line)
+    each is one transaction; with more (``together``), small whole files of one collector wait to be
+    stored that many to a transaction."""
 
     SMALL = 50_000                  # elements: a file this size costs more in statements than in rows
 
-    def __init__(self, store: Store, size: int):
-        self.store, self.size = store, size
+    def __init__(self, store: Store, size: int, flt: ElementFilter | None):
+        self.store, self.size, self.flt = store, size, flt
         self.items: list = []       # (file, record, states, batches, mapped source)
         self.target: FileImport | None = None
 
-    def offer(self, future: Future, f: _File, flt, backend) -> Iterator[Outcome]:
+    def offer(self, future: Future, f: _File, backend) -> Iterator[Outcome]:
+        flt = self.flt
         source = None
         try:
             if f.scan is None:
@@ -343,13 +313,17 @@ class _Group:
         try:
             target.commit_many([(record, states) for _, record, states, _, _ in items])
             outcomes = [Outcome(str(f.path), r.status, record=r, reason=r.reason) for f, r, _, _, _ in items]
-        except Exception:
-            # one of them upset the store: store each on its own, so only that one fails
-            outcomes = None
+        except Exception as exc:
+            if len(items) == 1:
+                f, r = items[0][:2]
+                outcomes = [_failure(self.store, f, r.backend, self.flt, exc)]
+            else:   # one of them upset the store: store each on its own, so only that one fails
+                outcomes = None
         finally:
             target.close()
         if outcomes is None:
-            outcomes = [self._alone(f, r, st, b, None, None, r.backend, release=False) for f, r, st, b, _ in items]
+            outcomes = [self._alone(f, r, st, b, None, self.flt, r.backend, release=False)
+                        for f, r, st, b, _ in items]
         for f, _, _, _, source in items:
             _close(source, f)
         yield from outcomes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 from explorer.store.intervals import refresh_intervals
@@ -88,6 +89,11 @@ def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
         [sha256]).fetchone()
 
 
+def kept_files(con) -> list[tuple[str, str]]:
+    """(path, sha256) of every imported file whose content is in the store, in import order."""
+    return con.execute(f"SELECT path, sha256 FROM files WHERE status IN {KEPT} ORDER BY file_id").fetchall()
+
+
 class FileImport:
     """Files on their way into the store. Not thread-safe: one thread feeds it.
 
@@ -125,7 +131,7 @@ class FileImport:
             values = enc.dictionary
             self._values.append(pa.record_batch([
                 _constant(column, len(values)), _constant(b, len(values)),
-                pa.array(range(len(values)), pa.int32()), values], schema=_VALUES))
+                pa.array(np.arange(len(values), dtype=np.int32)), values], schema=_VALUES))
         self.rows += n
 
     def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
@@ -157,7 +163,7 @@ class FileImport:
                    .fetchall()]
             for r, file_id in zip(records, ids):
                 r.file_id = file_id
-            con.register("_files", pa.table({"f": pa.array(range(len(records)), pa.int32()),
+            con.register("_files", pa.table({"f": pa.array(np.arange(len(records), dtype=np.int32)),
                                              "file_id": pa.array(ids, pa.int32()),
                                              "rib": pa.array([r.kind == "rib" for r in records])}))
             _add_dimensions(con, collector)
