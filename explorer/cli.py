@@ -3,9 +3,8 @@
     bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
     bgp-explorer [--store PATH] info [--json]
     bgp-explorer [--store PATH] export-parquet FOLDER
-    bgp-explorer [--store PATH] screenshot (--country CC | --prefix P... | --origin ASN | --briefing FILE)
-                 [--start T --end T --at T] [--step S] --out FILE.png [--size 1920x1080]
     bgp-explorer visibility | events | graph | registry import   (see explorer/cli_analysis.py)
+    bgp-explorer screenshot | export                               (see explorer/cli_export.py)
 """
 
 from __future__ import annotations
@@ -80,29 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("folder")
     exp.set_defaults(run=_cmd_export)
 
-    shot = sub.add_parser("screenshot", parents=[store_opts], help="render the explorer window offscreen to a PNG",
-                          description="Render the window (graph, timeline, prefixes, events) for one view to a "
-                                      "PNG, without a display: for tests, documentation and slides.")
-    scope = shot.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--country", help="ISO code or English name, e.g. KP")
-    scope.add_argument("--prefix", nargs="+", metavar="P", help="prefixes (their more-specifics included)")
-    scope.add_argument("--origin", help="origin AS, e.g. 131279")
-    scope.add_argument("--briefing", metavar="FILE", help="a briefing file (JSON) whose view to render")
-    shot.add_argument("--start", help="window start (UTC ISO 8601 or Unix seconds)")
-    shot.add_argument("--end", help="window end")
-    shot.add_argument("--at", help="the time cursor (default: the window's end)")
-    shot.add_argument("--step", default="300", help="seconds between instants, or 5m, 1h (default 300)")
-    shot.add_argument("--mode", choices=["upstream", "peers", "slash24"], default="upstream",
-                      help="what the timeline stacks (default: visible prefixes by upstream)")
-    shot.add_argument("--out", required=True, help="the PNG to write")
-    shot.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080)")
-    shot.set_defaults(run=_cmd_screenshot)
     from explorer.cli_analysis import add_commands
 
     add_commands(sub, store_opts, store_path)
-    from explorer.cli_export import add_export
+    from explorer.cli_export import add_view_commands
 
-    add_export(sub, store_opts, store_path)
+    add_view_commands(sub, store_opts, store_path)
     return p
 
 
@@ -276,9 +258,8 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from explorer.store.parquet import export_parquet
-
     from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+    from explorer.store.parquet import export_parquet
 
     with Store(store_path(args), read_only=True) as store:
         rows = export_parquet(store, args.folder)
@@ -287,51 +268,6 @@ def _cmd_export(args) -> int:
         print(f"{table:15} {n:>12,} rows")
     print(f"written to {args.folder}" + (f" ({label}; the meta table says so too)" if label else ""))
     return EXIT_OK
-
-
-def _cmd_screenshot(args) -> int:
-    from explorer.briefing.state import StateError, ViewState
-
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-        if args.briefing:
-            from explorer.briefing.briefing import load
-
-            state = load(args.briefing).view        # validated: a malformed briefing is refused whole
-        else:
-            if not (args.start and args.end):
-                raise ValueError("give --start and --end (or --briefing FILE)")
-            kind, scope = (("country", args.country) if args.country else ("prefixes", " ".join(args.prefix))
-                           if args.prefix else ("origin", args.origin))
-            start, end = parse_time(args.start), parse_time(args.end)
-            state = ViewState(scope_kind=kind, scope=scope, start=start, end=end, step=_seconds(args.step),
-                              at=parse_time(args.at) if args.at else end, timeline_mode=args.mode)
-    except (ValueError, StateError, OSError) as exc:       # BriefingError is a ValueError
-        print(f"bgp-explorer screenshot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    path = store_path(args)
-    if not path.exists():
-        print(f"bgp-explorer screenshot: no store at {path}: import files first, or use --demo", file=sys.stderr)
-        return EXIT_USAGE
-    from explorer.ui.app import DEMO_NOTE, render_png
-
-    try:
-        out = render_png(path, state, Path(args.out), (width, height),
-                         note=DEMO_NOTE if getattr(args, "demo", False) else "")
-    except RuntimeError as exc:
-        print(f"bgp-explorer screenshot: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"wrote {out} ({width}x{height}): {state.describe()}")
-    return EXIT_OK
-
-
-def _seconds(text: str) -> int:
-    text = str(text).strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
-    except ValueError:
-        raise ValueError(f"cannot read step {text!r}: use seconds (300) or 5m, 1h, 1d") from None
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
-"""``bgp-explorer export``: a view as a slide (PNG, SVG, PDF) or its data (CSV, JSON), headless.
+"""The commands that draw a view without a window: ``screenshot`` and ``export``.
 
+    bgp-explorer screenshot (--country CC | --prefix P... | --origin ASN | --briefing FILE)
+                            [--start T --end T --at T] [--step S] --out FILE.png [--size 1920x1080]
     bgp-explorer export BRIEFING.json --out FILE.(png|svg|pdf|csv|json) [--view both|graph|timeline]
                         [--size 1920x1080] [--scale 2]
     bgp-explorer export --demo --out kp.pdf       (the demo briefing: KP, 19-24 Dec 2014, with its notes)
     bgp-explorer export --country KP --start T --end T [--at T] [--step S] --out FILE
 
-The picture carries a title, the role legend, the definitions in force and a provenance footer
-(store, files, collectors, sessions, window, when it was made, and the demo label for the demo).
-The CSV is the timeline's series (``visibility --by`` the timeline's mode) and the JSON the graph at
-the cursor (``graph``), each with the definitions that produced it.
+A screenshot is the whole window. An export's picture carries a title, the role legend, the
+definitions in force and a provenance footer (store, files, collectors, sessions, window, when it
+was made, and the demo label for the demo). Its CSV is the timeline's series (``visibility --by``
+the timeline's mode) and its JSON the graph at the cursor (``graph``), each with the definitions
+that produced it.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
 from pathlib import Path
@@ -24,89 +28,57 @@ DEMO_BRIEFING = "kp-2014-12.briefing.json"     # in resources/: what `export --d
 BY_MODE = {"upstream": "upstream", "peers": "prefix", "slash24": "total"}
 
 
-def add_export(sub, store_opts, store_path) -> None:
+def add_view_commands(sub, store_opts, store_path) -> None:
+    shot = sub.add_parser("screenshot", parents=[store_opts], help="render the explorer window offscreen to a PNG",
+                          description="Render the window (graph, timeline, prefixes, events) for one view to a "
+                                      "PNG, without a display: for tests, documentation and slides.")
+    scope = _view_options(shot)
+    scope.required = True
+    scope.add_argument("--briefing", metavar="FILE", help="a briefing file (JSON) whose view to render")
+    shot.add_argument("--out", required=True, help="the PNG to write")
+    shot.set_defaults(run=lambda a: _cmd_screenshot(a, store_path))
+
     exp = sub.add_parser("export", parents=[store_opts],
                          help="a view as a slide (PNG, SVG, PDF) or its data (CSV, JSON), without a window",
                          description=__doc__.split("\n\n")[0])
     exp.add_argument("briefing", nargs="?", metavar="BRIEFING", help="a briefing file (JSON) to export")
-    scope = exp.add_mutually_exclusive_group()
-    scope.add_argument("--country", help="ISO code or English name, e.g. KP")
-    scope.add_argument("--prefix", nargs="+", metavar="P", help="prefixes (their more-specifics included)")
-    scope.add_argument("--origin", help="origin AS, e.g. 131279")
-    exp.add_argument("--start", help="window start (UTC ISO 8601 or Unix seconds)")
-    exp.add_argument("--end", help="window end")
-    exp.add_argument("--at", help="the time cursor (default: the window's end)")
-    exp.add_argument("--step", default="300", help="seconds between instants, or 5m, 1h (default 300)")
-    exp.add_argument("--mode", choices=sorted(BY_MODE), default="upstream", help="what the timeline shows")
+    _view_options(exp)
     exp.add_argument("--view", choices=["both", "graph", "timeline"], default="both",
                      help="graph and timeline side by side (default), or either alone")
-    exp.add_argument("--size", default="1920x1080", help="the picture in pixels, WIDTHxHEIGHT (default 1920x1080)")
     exp.add_argument("--scale", type=float, default=1.0, help="PNG pixel density: 2 for a sharper picture")
     exp.add_argument("--title", help="the slide's title (default: the briefing's, else the scope and window)")
     exp.add_argument("--out", required=True, help="the file to write: .png, .svg, .pdf, .csv or .json")
     exp.set_defaults(run=lambda a: _cmd_export(a, store_path))
 
 
-def _cmd_export(args, store_path) -> int:
-    from explorer.briefing.briefing import BriefingError, load
-    from explorer.briefing.state import StateError
-
-    out = Path(args.out)
-    if out.suffix.lower() not in PICTURES + DATA:
-        return _usage(f"--out {out}: the file must end in .png, .svg, .pdf, .csv or .json")
-    title, annotations, briefing = args.title, [], None
-    try:
-        if args.briefing:
-            briefing = load(args.briefing)
-            state, title = briefing.view, title or briefing.title or None
-            annotations = briefing.annotations
-            if briefing.demo and not getattr(args, "store", None):
-                args.demo = True            # a briefing of the demo opens on the demo store
-        elif getattr(args, "demo", False) and not (args.country or args.prefix or args.origin):
-            from explorer.resources import resource_path
-
-            briefing = load(resource_path(DEMO_BRIEFING))     # the demo's view, with its notes
-            state, title = briefing.view, title or briefing.title
-            annotations = briefing.annotations
-        else:
-            state = _state_from_options(args)
-        width, height = _size(args.size)
-    except (BriefingError, StateError, ValueError) as exc:
-        return _usage(str(exc))
-    path = store_path(args)
-    if not path.exists():
-        return _usage(f"no store at {path}: import files first (bgp-explorer ingest), or use --demo")
-    if briefing is not None and briefing.files:
-        _warn_missing(path, briefing)
-    if out.suffix.lower() in DATA:
-        return _export_data(path, state, out)
-    from explorer.ui.slides import render_export
-
-    note = "demo" if getattr(args, "demo", False) else ""
-    try:
-        render_export(path, state, out, view=args.view, size=(width, height), scale=args.scale, title=title,
-                      annotations=annotations, note=note)
-    except (RuntimeError, ValueError) as exc:
-        print(f"bgp-explorer export: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"wrote {out} ({args.view}, {width}x{height}{f' x{args.scale:g}' if args.scale != 1 else ''}): "
-          f"{state.describe()}")
-    return EXIT_OK
+def _view_options(p: argparse.ArgumentParser):
+    """Scope, window, step, cursor, timeline mode and picture size; returns the scope group."""
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--country", help="ISO code or English name, e.g. KP")
+    scope.add_argument("--prefix", nargs="+", metavar="P", help="prefixes (their more-specifics included)")
+    scope.add_argument("--origin", help="origin AS, e.g. 131279")
+    p.add_argument("--start", help="window start (UTC ISO 8601 or Unix seconds)")
+    p.add_argument("--end", help="window end")
+    p.add_argument("--at", help="the time cursor (default: the window's end)")
+    p.add_argument("--step", default="300", help="seconds between instants, or 5m, 1h (default 300)")
+    p.add_argument("--mode", choices=sorted(BY_MODE), default="upstream",
+                   help="what the timeline shows (default: visible prefixes by upstream)")
+    p.add_argument("--size", default="1920x1080", help="the picture in pixels, WIDTHxHEIGHT (default 1920x1080)")
+    return scope
 
 
 def _state_from_options(args):
     from explorer.briefing.state import ViewState
-    from explorer.cli import _seconds
-    from explorer.timeutil import parse_time
+    from explorer.timeutil import parse_duration, parse_time
 
     if not (args.country or args.prefix or args.origin):
         raise ValueError("name a briefing file, or a scope (--country, --prefix or --origin) with --start and --end")
     if not (args.start and args.end):
-        raise ValueError("give --start and --end with the scope")
+        raise ValueError("give --start and --end with the scope (or --briefing FILE)")
     kind, scope = (("country", args.country) if args.country else
                    ("prefixes", " ".join(args.prefix)) if args.prefix else ("origin", args.origin))
     start, end = parse_time(args.start), parse_time(args.end)
-    return ViewState(scope_kind=kind, scope=scope, start=start, end=end, step=_seconds(args.step),
+    return ViewState(scope_kind=kind, scope=scope, start=start, end=end, step=parse_duration(args.step),
                      at=parse_time(args.at) if args.at else end, timeline_mode=args.mode)
 
 
@@ -120,13 +92,89 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _note(args) -> str:
+    from explorer.ui.app import DEMO_NOTE
+
+    return DEMO_NOTE if getattr(args, "demo", False) else ""
+
+
+# -- screenshot ------------------------------------------------------------------------------------
+
+def _cmd_screenshot(args, store_path) -> int:
+    from explorer.briefing.briefing import load
+    from explorer.briefing.state import StateError
+
+    try:
+        size = _size(args.size)
+        # a briefing is read through the validating loader: a malformed one is refused whole
+        state = load(args.briefing).view if args.briefing else _state_from_options(args)
+    except (ValueError, StateError, OSError) as exc:       # BriefingError is a ValueError
+        return _usage("screenshot", str(exc))
+    path = store_path(args)
+    if not path.exists():
+        return _usage("screenshot", f"no store at {path}: import files first, or use --demo")
+    from explorer.ui.app import render_png
+
+    try:
+        out = render_png(path, state, Path(args.out), size, note=_note(args))
+    except RuntimeError as exc:
+        print(f"bgp-explorer screenshot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {out} ({size[0]}x{size[1]}): {state.describe()}")
+    return EXIT_OK
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+def _cmd_export(args, store_path) -> int:
+    from explorer.briefing.briefing import BriefingError, load
+    from explorer.briefing.state import StateError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in PICTURES + DATA:
+        return _usage("export", f"--out {out}: the file must end in .png, .svg, .pdf, .csv or .json")
+    title, annotations, briefing = args.title, [], None
+    demo_view = getattr(args, "demo", False) and not (args.country or args.prefix or args.origin)
+    try:
+        if args.briefing or demo_view:
+            from explorer.resources import resource_path
+
+            # a briefing file, or for the demo with no scope named, the demo's own (its view and notes)
+            briefing = load(args.briefing or resource_path(DEMO_BRIEFING))
+            state, annotations, title = briefing.view, briefing.annotations, title or briefing.title or None
+            if briefing.demo and not getattr(args, "store", None):
+                args.demo = True            # a briefing of the demo opens on the demo store
+        else:
+            state = _state_from_options(args)
+        width, height = _size(args.size)
+    except (BriefingError, StateError, ValueError) as exc:
+        return _usage("export", str(exc))
+    path = store_path(args)
+    if not path.exists():
+        return _usage("export", f"no store at {path}: import files first (bgp-explorer ingest), or use --demo")
+    if briefing is not None and briefing.files:
+        _warn_missing(path, briefing)
+    if out.suffix.lower() in DATA:
+        return _export_data(path, state, out)
+    from explorer.ui.slides import render_export
+
+    try:
+        render_export(path, state, out, view=args.view, size=(width, height), scale=args.scale, title=title,
+                      annotations=annotations, note=_note(args))
+    except (RuntimeError, ValueError) as exc:
+        print(f"bgp-explorer export: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {out} ({args.view}, {width}x{height}{f' x{args.scale:g}' if args.scale != 1 else ''}): "
+          f"{state.describe()}")
+    return EXIT_OK
+
+
 def _warn_missing(path: Path, briefing) -> None:
     from explorer.store import Store
+    from explorer.store.imports import kept_files
 
     with Store(path, read_only=True) as store:
-        have = {r[0] for r in store.con.execute(
-            "SELECT sha256 FROM files WHERE status IN ('ok', 'truncated', 'damaged')").fetchall()}
-    missing = briefing.missing_from(have)
+        missing = briefing.missing_from({sha for _, sha in kept_files(store.con)})
     if missing:
         names = ", ".join(f.path for f in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         print(f"bgp-explorer export: the store lacks {len(missing)} of the briefing's {len(briefing.files)} "
@@ -143,13 +191,12 @@ def _export_data(path: Path, state, out: Path) -> int:
     if out.suffix.lower() == ".csv":
         argv = ["visibility", "--store", str(path), *scope, "--start", iso(state.start), "--end", iso(state.end),
                 "--step", str(state.step), "--by", BY_MODE[state.timeline_mode], "--format", "csv"]
+        for name in ("full_feed", "threshold", "min_table"):        # the definitions visibility takes
+            if name in state.definitions:
+                argv += [f"--{name.replace('_', '-')}", str(state.definitions[name])]
     else:
         argv = ["graph", "--store", str(path), *scope, "--at", iso(state.cursor), "--since", iso(state.start),
                 "--format", "json"]
-    if out.suffix.lower() == ".csv":                # the definitions the visibility command takes
-        for name in ("full_feed", "threshold", "min_table"):
-            if name in state.definitions:
-                argv += [f"--{name.replace('_', '-')}", str(state.definitions[name])]
     tmp = out.with_name(out.name + ".part")
     with open(tmp, "w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
         status = main(argv)
@@ -161,6 +208,6 @@ def _export_data(path: Path, state, out: Path) -> int:
     return EXIT_OK
 
 
-def _usage(message: str) -> int:
-    print(f"bgp-explorer export: {message}", file=sys.stderr)
+def _usage(command: str, message: str) -> int:
+    print(f"bgp-explorer {command}: {message}", file=sys.stderr)
     return EXIT_USAGE
