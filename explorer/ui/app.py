@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from explorer.briefing.state import ViewState, parse_iso
@@ -98,30 +99,41 @@ def wait_until_shown(window, timeout_s: float = 60.0) -> bool:
     return False
 
 
-def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, int] = (1920, 1080),
-               note: str = "") -> Path:
-    """Render the window for ``state`` offscreen into ``out``."""
+@contextmanager
+def offscreen_window(store_path: Path, state: ViewState, size: tuple[int, int] = (1920, 1080), note: str = "",
+                     annotations=()):
+    """The window for ``state``, offscreen, at ``size``, with its view loaded and the graph at the
+    cursor painted: (window, store). For screenshots and exports; closed afterwards."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app_instance()
     from explorer.ui.window import ExplorerWindow
 
     with open_store(store_path) as store:
         w = ExplorerWindow(store, state, remember=False, note=note)
-        w.resize(*size)
-        w.show()
-        if (w.width(), w.height()) != tuple(size):
-            smallest = w.minimumSizeHint()
+        try:
+            w.resize(*size)
+            w.show()
+            if (w.width(), w.height()) != tuple(size):
+                smallest = w.minimumSizeHint()
+                raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
+                                   f"{smallest.width()}x{smallest.height()} pixels")
+            if annotations:
+                w.set_annotations(annotations)
+            if not wait_until_shown(w):
+                raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
+            if w.error:
+                raise RuntimeError(w.error)
+            yield w, store
+        finally:
             w.close()
-            raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
-                               f"{smallest.width()}x{smallest.height()} pixels")
-        if not wait_until_shown(w):
-            raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
-        if w.error:
-            w.close()
-            raise RuntimeError(w.error)
+
+
+def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, int] = (1920, 1080),
+               note: str = "") -> Path:
+    """Render the window for ``state`` offscreen into ``out``."""
+    with offscreen_window(store_path, state, size, note) as (w, _store):
         out.parent.mkdir(parents=True, exist_ok=True)
         w.grab().save(str(out))
-        w.close()
     return out
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from explorer.briefing.briefing import Briefing, BriefingError, StoreFile, load
+from explorer.store.imports import kept_files
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 from explorer.ui.annotations import AnnotationLayer, NotesDialog, ask_note
 from explorer.ui.presentation import Presentation
@@ -58,30 +59,26 @@ def _edit(window) -> None:
 
 def briefing_of(window, title: str = "") -> Briefing:
     """What the window shows, as a briefing: the view, the notes and the store's files."""
-    con = window.store.cursor()
-    try:
-        files = [StoreFile(p, s) for p, s in con.execute(
-            "SELECT path, sha256 FROM files WHERE status IN ('ok', 'truncated', 'damaged') ORDER BY file_id")
-            .fetchall()]
-    finally:
-        con.close()
-    return Briefing(view=window.state, title=title, annotations=list(window.annotations), files=files,
+    return Briefing(view=window.state, title=title, annotations=list(window.annotations),
+                    files=[StoreFile(p, s) for p, s in _kept_files(window)],
                     demo=bool(get_meta(window.store, DEMO_LABEL_KEY)))
 
 
 def open_briefing(window, path: str | Path) -> list[StoreFile]:
     """Restore the view and notes of a briefing; returns the files it needs that the store lacks."""
     b = load(path)
-    con = window.store.cursor()
-    try:
-        have = {r[0] for r in con.execute(
-            "SELECT sha256 FROM files WHERE status IN ('ok', 'truncated', 'damaged')").fetchall()}
-    finally:
-        con.close()
     window.apply(b.view)
     window.set_annotations(b.annotations)
     window.briefing_title = b.title
-    return b.missing_from(have)
+    return b.missing_from({sha for _, sha in _kept_files(window)})
+
+
+def _kept_files(window) -> list[tuple[str, str]]:
+    con = window.store.cursor()
+    try:
+        return kept_files(con)
+    finally:
+        con.close()
 
 
 def _open(window) -> None:

@@ -5,7 +5,6 @@ force and where the data came from.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -55,33 +54,16 @@ def slide_for(window, store, title: str | None = None, view: str = "both"):
 
 
 def render_export(store_path: Path, state: ViewState, out: Path, *, view: str = "both",
-                  size: tuple[int, int] | None = (1920, 1080), scale: float = 1.0, title: str | None = None,
+                  size: tuple[int, int] = (1920, 1080), scale: float = 1.0, title: str | None = None,
                   annotations: list[Annotation] | None = None, note: str = "") -> Path:
     """Build the window offscreen for ``state`` and write ``view`` of it to ``out`` (png, svg, pdf)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSize
-
-    from explorer.ui.app import app_instance, open_store, wait_until_shown
-    from explorer.ui.export import export_widget
-
     if view not in VIEWS:
         raise ValueError(f"view {view!r}: one of {', '.join(VIEWS)}")
-    app_instance()
-    from explorer.ui.window import ExplorerWindow
+    from PySide6.QtCore import QSize
 
-    with open_store(store_path) as store:
-        w = ExplorerWindow(store, state, remember=False, note=note)
-        try:
-            w.resize(*(size or (1920, 1080)))
-            w.show()
-            if annotations and hasattr(w, "set_annotations"):
-                w.set_annotations(annotations)
-            if not wait_until_shown(w):
-                raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
-            if w.error:
-                raise RuntimeError(w.error)
-            pane = {"both": w.views, "graph": w.graph_pane, "timeline": w.timeline}[view]
-            return export_widget(pane, slide_for(w, store, title, view), out,
-                                 QSize(*size) if size else None, scale)
-        finally:
-            w.close()
+    from explorer.ui.app import offscreen_window
+    from explorer.ui.export import export_widget
+
+    with offscreen_window(store_path, state, size, note, annotations or ()) as (w, store):
+        pane = {"both": w.views, "graph": w.graph_pane, "timeline": w.timeline}[view]
+        return export_widget(pane, slide_for(w, store, title, view), out, QSize(*size), scale)
