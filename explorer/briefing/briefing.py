@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+from explorer.analysis.definitions import Definitions
+from explorer.analysis.errors import AnalysisError
 from explorer.briefing.state import StateError, ViewState, iso, parse_iso
 
 FORMAT = "bgp-explorer-briefing"
@@ -174,6 +176,13 @@ def _view_fields(d: dict) -> dict:
     if len(json.dumps(defs)) > MAX_TEXT or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
                                                    or v is None for v in defs.values()):
         raise BriefingError("\"view.definitions\" must map names to numbers or short texts")
+    try:
+        Definitions(**defs)             # names it knows, values it accepts: checked now, not when drawn
+    except TypeError:
+        known = ", ".join(f.name for f in fields(Definitions))
+        raise BriefingError(f"\"view.definitions\" names a definition that does not exist (known: {known})") from None
+    except (AnalysisError, AttributeError) as exc:
+        raise BriefingError(f"\"view.definitions\": {exc}") from None
     return d
 
 

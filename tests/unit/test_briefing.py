@@ -15,7 +15,7 @@ SHA = "a" * 64
 def _briefing() -> Briefing:
     view = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-19T00:00:00Z"),
                      end=parse_iso("2014-12-24T00:00:00Z"), step=300, at=parse_iso("2014-12-22T20:00:00Z"),
-                     definitions={"full_feed": "share", "full_feed_share": 0.5}, timeline_mode="peers",
+                     definitions={"full_feed": "share:0.5", "threshold": 0.5}, timeline_mode="peers",
                      selected_asn=4837)
     return Briefing(view=view, title="North Korea offline", demo=True, created="2026-11-23T18:00:00Z",
                     annotations=[Annotation("16:15 UTC all four prefixes withdrawn", parse_iso("2014-12-22T16:15:00Z")),
@@ -61,6 +61,8 @@ def _write(tmp_path, doc) -> str:
     (lambda d: d["view"].update(selected_asn=-1), "selected_asn"),
     (lambda d: d["view"].update(__class__="x"), "unknown view-state field"),
     (lambda d: d["view"].update(definitions={"x": {"nested": 1}}), "definitions"),
+    (lambda d: d["view"].update(definitions={"bogus": 1}), "does not exist"),
+    (lambda d: d["view"].update(definitions={"threshold": 7}), "visibility threshold 7"),
     (lambda d: d.update(annotations={"text": "x"}), '"annotations" is a object'),
     (lambda d: d["annotations"].append({"text": "x"}), "annotations[2]"),
     (lambda d: d["annotations"].append({"text": "x", "start": "yesterday"}), "cannot read time"),
