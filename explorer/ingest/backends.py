@@ -1,64 +1,149 @@
-"""Parser backends behind one small interface.
+"""Parser backends behind one small interface: a local MRT file in, Arrow batches of elements out.
 
-A backend turns one local MRT file into batches of normalised columns (``ColumnBatch``), whatever
-library does the decoding. Each backend keeps its own tight loop over its own element objects,
-because that loop is the hot path of ingest: a few attribute reads and list appends per element.
+Every backend yields ``DECODED`` record batches (one row per RIB entry, announcement or
+withdrawal, in file order), whatever library decodes underneath, and applies the element filter
+as close to the decoder as it can (``filters.ElementFilter``):
 
-* ``bgpkit``: pybgpkit-parser (default, always installed).
-* ``bgpstream``: pybgpstream, when libbgpstream is installed (its ``singlefile`` interface for
-  local files; its broker for the online form of ingest).
-* ``bgpdump``: Debian's bgpdump, when installed; with ``auto`` it reads the files the default
-  backend cannot (legacy MRT type 5, or a file of which it decoded nothing).
+* ``bgpstream``: libbgpstream's ``bgpreader`` (C), its one-line-per-element output read by Arrow's
+  CSV reader in C++ threads, so no Python object is made per element. The filter goes to it as
+  bgpstream filter text, which it parses itself. Where libbgpstream is installed
+  (``make bgpstream``), the default for RouteViews and RIS archives.
+* ``bgpkit``: pybgpkit-parser (Rust), one Python object per element; the clauses it knows go to
+  its ``filters``, Python tests the rest.
+* ``bgpdump``: Debian's bgpdump (C), where installed: it reads legacy MRT type 5 files.
+* ``mrtparse``: pure Python (``pip install mrtparse``), slow; the last resort, and the one that
+  needs no compiled parser (Windows).
+
+``order_for(kind)`` is the order in which ``auto`` tries them (see ``reader.parse_file``).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from explorer.ingest.filters import ElementFilter
+from explorer.ingest.libbgpstream import find_bgpreader
 
 BATCH = 200_000
 
-
-@dataclass
-class ColumnBatch:
-    """Elements in file order, one list per column. ``ts`` in seconds (float, microsecond precision)."""
-
-    ts: list = field(default_factory=list)
-    elem_type: list = field(default_factory=list)      # 'A' or 'W' (RIB entries come as 'A')
-    peer_ip: list = field(default_factory=list)
-    peer_asn: list = field(default_factory=list)
-    prefix: list = field(default_factory=list)
-    as_path: list = field(default_factory=list)        # None for withdrawals
-    communities: list = field(default_factory=list)    # list of 'asn:value' strings, or None
-
-    def __len__(self) -> int:
-        return len(self.ts)
-
-    def appenders(self) -> tuple:
-        """The columns' bound ``append`` methods, in field order, for a backend's hot loop."""
-        return (self.ts.append, self.elem_type.append, self.peer_ip.append, self.peer_asn.append,
-                self.prefix.append, self.as_path.append, self.communities.append)
-
-
-# (elem_type, peer_asn, prefix, as_path, communities) -> keep?
-ElementPredicate = Callable[[str, int, str, str | None, list | None], bool]
-
-
-class Backend(Protocol):
-    name: str
-
-    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
-                kind: str = "updates") -> Iterator[ColumnBatch]:
-        """Normalised elements of a local file (``kind`` 'rib' or 'updates'), ``batch_size`` at a time."""
+# One row per element, in file order; what every backend yields.
+DECODED = pa.schema([
+    ("ts_us", pa.int64()),
+    ("withdrawal", pa.bool_()),         # else an announcement, or a RIB entry in a RIB file
+    ("peer_ip", pa.string()),
+    ("peer_asn", pa.int64()),
+    ("prefix", pa.string()),
+    ("as_path", pa.string()),           # NULL for withdrawals
+])
 
 
 class BackendUnavailable(RuntimeError):
     """The backend's library is not installed; the message says what to install."""
 
+
+class Backend(Protocol):
+    name: str
+
+    def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
+        """``DECODED`` batches of a local file (``kind``: 'rib', 'updates' or 'legacy')."""
+
+
+def _local(path: str) -> str:
+    """An absolute local path: never a URL (the C readers would fetch it), never read as an option."""
+    if "://" in str(path):
+        raise ValueError(f"{path}: only local files are read")
+    return os.path.abspath(path)
+
+
+def _batch(ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path) -> pa.RecordBatch:
+    return pa.record_batch([ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path], schema=DECODED)
+
+
+# -- libbgpstream -------------------------------------------------------------------------------
+
+# bgpreader -e: dump type, elem type, record time, project, collector, router, router IP, peer ASN,
+# peer IP, prefix, next hop, AS path, origin AS, communities, old state, new state
+_BGPREADER_COLUMNS = ["dump_type", "elem_type", "time", "project", "collector", "router", "router_ip",
+                      "peer_asn", "peer_ip", "prefix", "next_hop", "as_path", "origin", "communities",
+                      "old_state", "new_state"]
+_BGPREADER_TYPES = {"elem_type": pa.string(), "time": pa.float64(), "peer_asn": pa.int64(),
+                    "peer_ip": pa.string(), "prefix": pa.string(), "as_path": pa.string()}
+
+
+class BgpstreamBackend:
+    """libbgpstream's bgpreader, read as columns."""
+
+    name = "bgpstream"
+
+    def __init__(self):
+        self.exe = find_bgpreader()
+        if self.exe is None:
+            raise BackendUnavailable(
+                "libbgpstream is not installed: `make bgpstream` builds it from CAIDA's release tarballs, or "
+                "install CAIDA's packages (https://bgpstream.caida.org/docs/install)")
+
+    def command(self, path: str, kind: str, flt: ElementFilter | None) -> list[str]:
+        option = "rib-file" if kind == "rib" else "upd-file"
+        cmd = [self.exe, "-d", "singlefile", "-o", f"{option}={_local(path)}"]
+        text = flt.element_text() if flt is not None else ""
+        if text:
+            cmd += ["-f", text]
+        return cmd
+
+    def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
+        proc = subprocess.Popen(self.command(path, kind, flt), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            reader = pacsv.open_csv(
+                proc.stdout,
+                read_options=pacsv.ReadOptions(column_names=_BGPREADER_COLUMNS, block_size=8 << 20),
+                parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
+                                                 invalid_row_handler=lambda row: "skip"),
+                convert_options=pacsv.ConvertOptions(column_types=_BGPREADER_TYPES,
+                                                     include_columns=list(_BGPREADER_TYPES),
+                                                     strings_can_be_null=True, quoted_strings_can_be_null=False))
+            yield from _from_bgpreader(reader)
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" not in str(exc):
+                raise
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
+            code = proc.wait()
+        # 'ERROR: Failed to get elem from record' is bgpreader's word for a record it cannot tie to
+        # a peer (a RIB without its peer index table); the header walk says what the file holds.
+        if code not in (0, 255) and not err.strip().startswith("WARN"):
+            raise RuntimeError(f"bgpreader exited with status {code}: {err.strip()[-300:]}")
+
+
+def _from_bgpreader(reader) -> Iterator[pa.RecordBatch]:
+    import pyarrow.compute as pc
+
+    for rb in reader:
+        et = rb.column("elem_type")
+        keep = pc.is_in(et, value_set=pa.array(["R", "A", "W"]))     # not S(tate), B(egin), E(nd)
+        rb = rb.filter(keep)
+        if not rb.num_rows:
+            continue
+        ts = rb.column("time").to_numpy(zero_copy_only=False)
+        withdrawal = pc.equal(rb.column("elem_type"), "W")
+        # an empty AS path (a route of the collector's own AS) is '', as the other backends give it
+        path = pc.if_else(withdrawal, pa.scalar(None, pa.string()), pc.fill_null(rb.column("as_path"), ""))
+        yield _batch(pa.array(np.rint(ts * 1e6).astype(np.int64)), withdrawal, rb.column("peer_ip"),
+                     rb.column("peer_asn"), rb.column("prefix"), path)
+
+
+# -- pybgpkit-parser ----------------------------------------------------------------------------
 
 class BgpkitBackend:
     """pybgpkit-parser 0.6.2. Never give it a URL: it would fetch it."""
@@ -66,104 +151,56 @@ class BgpkitBackend:
     name = "bgpkit"
 
     def __init__(self):
-        import pybgpkit_parser
-
+        try:
+            import pybgpkit_parser
+        except ImportError as exc:
+            raise BackendUnavailable(f"pybgpkit-parser is not installed ({exc}); it has no Windows wheel") from None
         self._parser = pybgpkit_parser.Parser
 
-    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
-                kind: str = "updates") -> Iterator[ColumnBatch]:
-        if "://" in str(path):
-            raise ValueError(f"{path}: only local files are read (the parser would download a URL)")
-        # The batch keeps every element's strings and lists alive; Python's cyclic collector would
-        # rescan them again and again (measured: 20% of the time on a 578k-element file). Nothing
-        # here makes cycles, so it pauses while the batch fills.
+    def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
+        pushed, residual = (flt.for_bgpkit() if flt is not None else ({}, None))
+        parser = self._parser(url=_local(path), filters=pushed) if pushed else self._parser(url=_local(path))
+        # The lists keep every element's strings alive; Python's cyclic collector would rescan them
+        # again and again (measured: 20% of the time on a 578k-element file). Nothing here makes
+        # cycles, so it pauses while a batch fills.
         with _collector_paused():
-            yield from self._batches(path, keep, batch_size)
+            yield from _bgpkit_batches(parser, residual, kind == "rib")
 
-    def _batches(self, path, keep, batch_size) -> Iterator[ColumnBatch]:
-        batch = ColumnBatch()
-        ts, et, ip, asn, pfx, path_, comm = batch.appenders()
-        n = 0
-        for e in self._parser(url=str(path)):
-            if keep is not None and not keep(e.elem_type, e.peer_asn, e.prefix, e.as_path, e.communities):
+
+def _bgpkit_batches(parser, residual: ElementFilter | None, rib: bool) -> Iterator[pa.RecordBatch]:
+    ts, et, ip, asn, pfx, path = [], [], [], [], [], []
+    appenders = ts.append, et.append, ip.append, asn.append, pfx.append, path.append
+    a_ts, a_et, a_ip, a_asn, a_pfx, a_path = appenders
+    matches = residual.matches if residual is not None else None
+    n = 0
+    for e in parser:
+        if matches is not None:
+            kind = e.elem_type
+            if not matches("R" if rib and kind == "A" else kind, e.peer_asn, e.prefix, e.as_path, e.communities):
                 continue
-            ts(e.timestamp)
-            et(e.elem_type)
-            ip(e.peer_ip)
-            asn(e.peer_asn)
-            pfx(e.prefix)
-            path_(e.as_path)
-            comm(e.communities)
-            n += 1
-            if n == batch_size:
-                yield batch
-                batch = ColumnBatch()
-                ts, et, ip, asn, pfx, path_, comm = batch.appenders()
-                n = 0
-        if n:
-            yield batch
+        a_ts(e.timestamp)
+        a_et(e.elem_type)
+        a_ip(e.peer_ip)
+        a_asn(e.peer_asn)
+        a_pfx(e.prefix)
+        a_path(e.as_path)
+        n += 1
+        if n == BATCH:
+            yield _from_lists(ts, et, ip, asn, pfx, path)
+            ts, et, ip, asn, pfx, path = [], [], [], [], [], []
+            a_ts, a_et, a_ip, a_asn, a_pfx, a_path = (ts.append, et.append, ip.append, asn.append, pfx.append,
+                                                      path.append)
+            n = 0
+    if n:
+        yield _from_lists(ts, et, ip, asn, pfx, path)
 
 
-class BgpstreamBackend:
-    """pybgpstream over libbgpstream (CAIDA). Not installable from the registries we reach."""
+def _from_lists(ts, et, ip, asn, pfx, path) -> pa.RecordBatch:
+    import pyarrow.compute as pc
 
-    name = "bgpstream"
-
-    def __init__(self):
-        try:
-            import pybgpstream
-        except ImportError as exc:
-            raise BackendUnavailable(
-                "pybgpstream is not installed: it needs CAIDA's libbgpstream C library "
-                "(https://bgpstream.caida.org/docs/install), then `pip install bgp-history-explorer[bgpstream]`. "
-                f"({exc})") from None
-        self._bgpstream = pybgpstream
-
-    def stream_file(self, path: str, kind: str):
-        stream = self._bgpstream.BGPStream(data_interface="singlefile")
-        stream.set_data_interface_option("singlefile", "rib-file" if kind == "rib" else "upd-file", str(path))
-        return stream
-
-    def stream_online(self, collectors: list[str], start: int, end: int, record_type: str | None = None):
-        """The broker form: archives of the collectors over [start, end] (Unix seconds), over the network."""
-        options = dict(from_time=int(start), until_time=int(end), collectors=list(collectors))
-        if record_type:
-            options["record_type"] = record_type
-        return self._bgpstream.BGPStream(**options)
-
-    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
-                kind: str = "updates", stream=None) -> Iterator[ColumnBatch]:
-        stream = stream or self.stream_file(path, kind)
-        batch = ColumnBatch()
-        for elem in stream:
-            etype = elem.type
-            if etype not in ("A", "W", "R"):
-                continue    # state changes are read from the MRT records themselves
-            fields = elem.fields
-            etype = "W" if etype == "W" else "A"
-            as_path = fields.get("as-path")
-            comms = _communities(fields.get("communities"))
-            if keep is not None and not keep(etype, elem.peer_asn, fields["prefix"], as_path, comms):
-                continue
-            batch.ts.append(float(elem.time))
-            batch.elem_type.append(etype)
-            batch.peer_ip.append(str(elem.peer_address))
-            batch.peer_asn.append(int(elem.peer_asn))
-            batch.prefix.append(fields["prefix"])
-            batch.as_path.append(as_path)
-            batch.communities.append(comms)
-            if len(batch) == batch_size:
-                yield batch
-                batch = ColumnBatch()
-        if len(batch):
-            yield batch
-
-
-def _communities(value) -> list[str] | None:
-    """pybgpstream gives a set of 'asn:value' strings (older releases: dicts with asn and value)."""
-    if not value:
-        return None
-    return sorted(c if isinstance(c, str) else f"{c['asn']}:{c['value']}" for c in value)
+    ts_us = np.rint(np.asarray(ts, dtype=np.float64) * 1e6).astype(np.int64)
+    return _batch(pa.array(ts_us), pc.equal(pa.array(et, pa.string()), "W"), pa.array(ip, pa.string()),
+                  pa.array(asn, pa.int64()), pa.array(pfx, pa.string()), pa.array(path, pa.string()))
 
 
 @contextmanager
@@ -177,13 +214,12 @@ def _collector_paused():
             gc.enable()
 
 
-class BgpdumpBackend:
-    """Debian's bgpdump (libbgpdump, C), where installed: the second, slower backend.
+# -- bgpdump ------------------------------------------------------------------------------------
 
-    It reads what pybgpkit-parser 0.6.2 does not: the deprecated MRT type 5 (BGP) files RIPE RIS
-    wrote until 2000, and some messages the parser decodes to nothing (a 4,096-prefix IPv6
-    withdrawal). Its one-line output (``-m``) is read field by field.
-    """
+class BgpdumpBackend:
+    """Debian's bgpdump (libbgpdump, C), where installed. It reads the deprecated MRT type 5 (BGP)
+    files RIPE RIS wrote until 2000, and messages pybgpkit-parser decodes to nothing. Its one-line
+    output (``-m``) has a different number of fields per line type, so it is read line by line."""
 
     name = "bgpdump"
 
@@ -192,48 +228,74 @@ class BgpdumpBackend:
         if self.exe is None:
             raise BackendUnavailable("bgpdump is not installed (Debian/Ubuntu: apt-get install bgpdump)")
 
-    def batches(self, path: str, keep: ElementPredicate | None = None, batch_size: int = BATCH,
-                kind: str = "updates") -> Iterator[ColumnBatch]:
-        proc = subprocess.Popen([self.exe, "-m", "-q", str(path)], stdout=subprocess.PIPE,
+    def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
+        matches = flt.matches if flt is not None and not flt.is_empty else None
+        proc = subprocess.Popen([self.exe, "-m", "-q", _local(path)], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, errors="replace")
-        batch = ColumnBatch()
+        ts, et, ip, asn, pfx, paths = [], [], [], [], [], []
         try:
             for line in proc.stdout:
                 f = line.rstrip("\n").split("|")
                 if len(f) < 6 or f[2] not in ("A", "B", "W"):
                     continue        # STATE lines: the header walk reads state changes
-                etype = "W" if f[2] == "W" else "A"
+                withdrawal = f[2] == "W"
                 at = 7 if f[0].endswith("_AP") else 6        # ADD-PATH lines carry a path id first
-                as_path = f[at] if etype == "A" else None
-                comms = f[at + 5].split() if etype == "A" and len(f) > at + 5 and f[at + 5] else None
-                if keep is not None and not keep(etype, int(f[4]), f[5], as_path, comms):
-                    continue
-                batch.ts.append(float(f[1]))
-                batch.elem_type.append(etype)
-                batch.peer_ip.append(f[3])
-                batch.peer_asn.append(int(f[4]))
-                batch.prefix.append(f[5])
-                batch.as_path.append(as_path)
-                batch.communities.append(comms)
-                if len(batch) == batch_size:
-                    yield batch
-                    batch = ColumnBatch()
-            if len(batch):
-                yield batch
+                as_path = None if withdrawal else f[at]
+                if matches is not None:
+                    comms = f[at + 5].split() if not withdrawal and len(f) > at + 5 and f[at + 5] else None
+                    shown = "W" if withdrawal else ("R" if kind == "rib" else "A")
+                    if not matches(shown, int(f[4]), f[at - 1], as_path, comms):
+                        continue
+                ts.append(float(f[1]))
+                et.append("W" if withdrawal else "A")
+                ip.append(f[3])
+                asn.append(int(f[4]))
+                pfx.append(f[at - 1])
+                paths.append(as_path)
+                if len(ts) == BATCH:
+                    yield _from_lists(ts, et, ip, asn, pfx, paths)
+                    ts, et, ip, asn, pfx, paths = [], [], [], [], [], []
+            if ts:
+                yield _from_lists(ts, et, ip, asn, pfx, paths)
         finally:
             proc.stdout.close()
             proc.kill()
             proc.wait()
 
 
-BACKENDS = {"bgpkit": BgpkitBackend, "bgpstream": BgpstreamBackend, "bgpdump": BgpdumpBackend}
+BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend}
 
 
-def get_backend(name: str = "auto") -> Backend:
-    """``auto``: pybgpkit-parser, the default. A named backend that cannot load raises BackendUnavailable."""
-    if name == "auto":
-        name = "bgpkit"
+def register(name: str, cls) -> None:
+    BACKENDS[name] = cls
+
+
+def get_backend(name: str) -> Backend:
+    """A named backend; BackendUnavailable when its library is missing or the name is unknown."""
     try:
-        return BACKENDS[name]()
+        cls = BACKENDS[name]
     except KeyError:
-        raise BackendUnavailable(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}") from None
+        raise BackendUnavailable(f"unknown backend {name!r}; choose one of auto, {', '.join(BACKENDS)}") from None
+    return cls()
+
+
+def order_for(kind: str, backend: str = "auto") -> list[str]:
+    """The backends ``auto`` tries for a file of this kind, best first; only the named one otherwise.
+
+    Legacy MRT type 5 files: only bgpdump and mrtparse read them.
+    """
+    if backend != "auto":
+        return [backend]
+    if kind == "legacy":
+        return ["bgpdump", "mrtparse"]
+    return ["bgpstream", "bgpkit", "bgpdump", "mrtparse"]
+
+
+def available(names: list[str]) -> list[Backend]:
+    out = []
+    for name in names:
+        try:
+            out.append(get_backend(name))
+        except BackendUnavailable:
+            continue
+    return out

@@ -66,9 +66,14 @@ _SPELLING = {alias: term for term, aliases in _TERMS.items() for alias in aliase
 _VALID_TERMS = ", ".join("/".join(aliases) for aliases in _TERMS.values())
 _REPEATABLE = {"aspath"}
 _SPECIFICITIES = ("any", "more", "less", "exact")
+# bgpstream's specificity -> pybgpkit-parser's prefix filter (more: the prefix and its
+# more-specifics, "sub" there; less: and its less-specifics, "super").
+_BGPKIT_PREFIX = {"exact": "prefix", "more": "prefix_sub", "less": "prefix_super", "any": "prefix_super_sub"}
 _ELEM_TYPES = {"ribs": "R", "announcements": "A", "withdrawals": "W", "peerstates": "S"}
 _FILE_TYPES = {"ribs": "rib", "updates": "updates"}
-_FILE_KINDS = {"rib": "rib", "ribs": "rib", "update": "updates", "updates": "updates"}
+# File kinds as the header walk names them -> the filter's file type; legacy MRT type 5 files
+# hold BGP messages, so "type updates" selects them.
+_FILE_KINDS = {"rib": "rib", "ribs": "rib", "update": "updates", "updates": "updates", "legacy": "updates"}
 # "_" in a Cisco regex: start, end, or one of the characters that separate ASNs in a path.
 _AS_BOUNDARY = r"(?:^|$|[ {},_])"
 _MEMO_LIMIT = 1 << 16  # prefixes whose answer is remembered (a few MB at most)
@@ -243,6 +248,8 @@ def _prefix_check(entries: Sequence[tuple[str, int, int, int]]) -> Check:
             length = int(len_text) if len_text else bits
         except (OSError, ValueError):  # an unreadable prefix selects nothing rather than crash
             return False
+        if not 0 <= length <= bits:   # e.g. 10.0.0.0/33 from a damaged message: no prefix of ours
+            return False
         if (addr >> (bits - length)) << 8 | length in points:
             return True
         for up in lengths:
@@ -275,7 +282,7 @@ def _community_check(exact: frozenset[str], by_asn: frozenset[str], by_value: fr
 
     def check(elem_type: str, peer_asn: int, prefix: str, as_path: str | None,
               communities: list[str] | None) -> bool:
-        if not communities or elem_type in "WS":
+        if not communities or elem_type in ("W", "S"):
             return False
         for comm in communities:
             if comm in exact:
@@ -294,7 +301,7 @@ def _path_check(pattern: re.Pattern[str], negate: bool) -> Check:
 
     def check(elem_type: str, peer_asn: int, prefix: str, as_path: str | None,
               communities: list[str] | None) -> bool:
-        if as_path is None or elem_type in "WS":
+        if as_path is None or elem_type in ("W", "S"):
             return False
         return (search(as_path) is None) is negate
 
@@ -311,19 +318,64 @@ def _project_of(collector: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """One clause of a filter: its term, its values as shown, and how to test or push it."""
+
+    term: str
+    shown: tuple[str, ...]
+    rank: int
+    check: Check | None = None              # element clauses
+    names: frozenset[str] | None = None     # file clauses
+    bgpkit: Callable[[str], dict[str, str] | None] | None = None   # file kind -> pybgpkit filters
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.term, *(_quote(v) for v in self.shown)])
+
+
 class ElementFilter:
     """A parsed filter: file-level sets plus element checks, all prepared once for the hot path."""
 
-    def __init__(self, text: str, file_sets: dict[str, frozenset[str]], checks: Sequence[Check]) -> None:
+    def __init__(self, text: str, clauses: Sequence[_Clause]) -> None:
         self.text = text
-        self.is_empty = not file_sets and not checks
-        self._collectors = file_sets.get("collector")
-        self._projects = file_sets.get("project")
-        self._kinds = file_sets.get("type")
-        self._checks = tuple(checks)
+        self.clauses = tuple(clauses)
+        self.is_empty = not self.clauses
+        files = {c.term: c.names for c in self.clauses if c.names is not None}
+        self._collectors = files.get("collector")
+        self._projects = files.get("project")
+        self._kinds = files.get("type")
+        self._element = tuple(sorted((c for c in self.clauses if c.check is not None), key=lambda c: c.rank))
+        self._checks = tuple(c.check for c in self._element)
+
+    @property
+    def has_element_clauses(self) -> bool:
+        return bool(self._checks)
+
+    def element_text(self) -> str:
+        """The element clauses alone, as bgpstream filter text (for bgpreader: the file clauses are
+        decided here, from the path, since a single file has no collector of its own there)."""
+        return " and ".join(c.text for c in self.clauses if c.check is not None)
+
+    def for_bgpkit(self, kind: str = "updates") -> tuple[dict[str, str], "ElementFilter | None"]:
+        """(pybgpkit-parser filters, the filter Python must still apply, or None).
+
+        pybgpkit-parser 0.6.2 takes one value per filter: a single peer ASN, a single prefix with
+        its specificity, one element type, one IP version, one AS-path regex. The rest stays here.
+        """
+        pushed: dict[str, str] = {}
+        rest: list[_Clause] = []
+        for clause in self._element:
+            push = clause.bgpkit(kind) if clause.bgpkit is not None else None
+            if push and not set(push) & set(pushed):
+                pushed.update(push)
+            else:
+                rest.append(clause)
+        residual = ElementFilter(" and ".join(c.text for c in rest), rest) if rest else None
+        return pushed, residual
 
     def matches_file(self, collector: str, kind: str, project: str | None = None) -> bool:
-        """Whether any element of a file from this collector/kind ("rib"/"updates") may pass.
+        """Whether any element of a file from this collector/kind ("rib"/"updates"/"legacy") may pass.
 
         Without ``project``, a project clause goes by the collector's name (rrcNN: ris,
         route-views*: routeviews); a collector named neither way matches no project.
@@ -363,8 +415,9 @@ def _choose(values: list[_Token], expr: str, term: str, choices: dict[str, str])
     return out
 
 
-# Each reader turns a clause's values into (values as shown in ElementFilter.text, what to test).
-Reading = tuple[list[str], Check | frozenset[str]]
+# Each reader turns a clause's values into (values as shown in ElementFilter.text, what to test,
+# and optionally how to hand it to pybgpkit-parser for a file of a given kind).
+Reading = tuple[list[str], Check | frozenset[str]] | tuple[list[str], Check, Callable[[str], dict | None]]
 
 
 def _read_names(values: list[_Token], expr: str) -> Reading:
@@ -379,7 +432,14 @@ def _read_type(values: list[_Token], expr: str) -> Reading:
 def _read_elemtype(values: list[_Token], expr: str) -> Reading:
     codes = frozenset(_choose(values, expr, "elemtype", _ELEM_TYPES))
     shown = [k for k, v in _ELEM_TYPES.items() if v in codes]
-    return shown, lambda et, pa, pf, ap, cm: et in codes
+
+    def bgpkit(kind: str) -> dict | None:   # pybgpkit-parser calls RIB entries announcements
+        seen = {"A" if c == "R" and kind == "rib" else c for c in codes if c != "S"}
+        if kind != "rib":
+            seen.discard("R")
+        return {"type": "a"} if seen == {"A"} else {"type": "w"} if seen == {"W"} else None
+
+    return shown, lambda et, pa, pf, ap, cm: et in codes, bgpkit
 
 
 def _read_peer(values: list[_Token], expr: str) -> Reading:
@@ -388,7 +448,8 @@ def _read_peer(values: list[_Token], expr: str) -> Reading:
             raise FilterError(f"peer value {tok.text!r} at column {tok.pos + 1} is not an AS "
                               f"number (0-4294967295)", expr, tok.pos, tok.text)
     peers = frozenset(int(tok.text) for tok in values)
-    return [str(p) for p in sorted(peers)], lambda et, pa, pf, ap, cm: pa in peers
+    push = {"peer_asn": str(next(iter(peers)))} if len(peers) == 1 else None
+    return [str(p) for p in sorted(peers)], lambda et, pa, pf, ap, cm: pa in peers, lambda kind: push
 
 
 def _read_ipversion(values: list[_Token], expr: str) -> Reading:
@@ -396,7 +457,8 @@ def _read_ipversion(values: list[_Token], expr: str) -> Reading:
     if len(versions) == 2:  # any prefix will do, but peer-state elements have none
         return ["4", "6"], lambda et, pa, pf, ap, cm: bool(pf)
     want_v6 = "6" in versions
-    return sorted(versions), lambda et, pa, pf, ap, cm: bool(pf) and (":" in pf) is want_v6
+    push = {"ip_version": "ipv6" if want_v6 else "ipv4"}
+    return sorted(versions), lambda et, pa, pf, ap, cm: bool(pf) and (":" in pf) is want_v6, lambda kind: push
 
 
 def _read_prefix(values: list[_Token], expr: str) -> Reading:
@@ -412,7 +474,11 @@ def _read_prefix(values: list[_Token], expr: str) -> Reading:
     if last.keyword() in _SPECIFICITIES:
         raise FilterError(f"{last.text!r} at column {last.pos + 1} must be followed by a prefix",
                           expr, last.pos, last.text)
-    return shown, _prefix_check(entries)
+    push = None
+    if len(entries) == 1:
+        mode, _, addr, length = entries[0]
+        push = {_BGPKIT_PREFIX[mode]: str(ip_network((addr, length)))}
+    return shown, _prefix_check(entries), lambda kind: push
 
 
 def _community_part(part: str) -> str | None:
@@ -457,7 +523,8 @@ def _read_aspath(values: list[_Token], expr: str) -> Reading:
     except re.error as err:
         raise FilterError(f"path regex {regex!r} at column {values[0].pos + 1} is invalid: "
                           f"{err.msg}", expr, values[0].pos, regex) from None
-    return [regex], _path_check(pattern, negate)
+    push = None if negate else {"as_path": pattern.pattern}
+    return [regex], _path_check(pattern, negate), lambda kind: push
 
 
 # term -> (reader, rank): element checks run cheapest first, so most elements stop early.
@@ -478,9 +545,7 @@ _READERS: dict[str, tuple[Callable[[list[_Token], str], Reading], int]] = {
 def parse_filter(expr: str) -> ElementFilter:
     """Read a bgpstream filter string; an empty or blank string gives a filter matching everything."""
     seen: dict[str, _Token] = {}
-    file_sets: dict[str, frozenset[str]] = {}
-    ranked: list[tuple[int, Check]] = []
-    texts: list[str] = []
+    clauses: list[_Clause] = []
     for term, term_tok, values in _split_clauses(expr, _tokenize(expr)):
         if term in seen and term not in _REPEATABLE:
             raise FilterError(f"{term_tok.text!r} at column {term_tok.pos + 1} repeats a term "
@@ -488,11 +553,9 @@ def parse_filter(expr: str) -> ElementFilter:
                               f"'{term}', they are alternatives", expr, term_tok.pos, term_tok.text)
         seen[term] = term_tok
         reader, rank = _READERS[term]
-        shown, test = reader(values, expr)
+        shown, test, *push = reader(values, expr)
         if isinstance(test, frozenset):
-            file_sets[term] = test
+            clauses.append(_Clause(term, tuple(shown), rank, names=test))
         else:
-            ranked.append((rank, test))
-        texts.append(" ".join([term, *(_quote(v) for v in shown)]))
-    ranked.sort(key=lambda pair: pair[0])
-    return ElementFilter(" and ".join(texts), file_sets, [check for _, check in ranked])
+            clauses.append(_Clause(term, tuple(shown), rank, check=test, bgpkit=push[0] if push else None))
+    return ElementFilter(" and ".join(c.text for c in clauses), clauses)

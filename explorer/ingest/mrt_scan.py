@@ -89,6 +89,15 @@ _STATE_KEYS = frozenset(
     {(t << 16) | s for t in (BGP4MP, BGP4MP_ET) for s in (0, 5)}
     | {(t << 16) | 3 for t in (BGP, BGP4PLUS, BGP4PLUS_01)}
 )
+# What a parser should read at least, per record, for the backend fallback (``ScanResult.expected``):
+# TABLE_DUMP_V2 unicast RIB records (RFC 6396 4.3; ADD-PATH: RFC 8050) hold an entry count after
+# the prefix; RIB_GENERIC (6, 12) after AFI, SAFI and the NLRI (counted for unicast SAFI only).
+_RIB_COUNTED = frozenset((TABLE_DUMP_V2 << 16) | s for s in (2, 4, 8, 10))
+_RIB_GENERIC = frozenset((TABLE_DUMP_V2 << 16) | s for s in (6, 12))
+# BGP4MP(_ET) messages (RFC 6396 4.4; ADD-PATH 8-11): an UPDATE that carries at least one prefix
+# gives at least one element. Value: the bytes from the body to the peer IP's AFI field.
+_MESSAGE_AS_BYTES = {1: 2, 6: 2, 8: 2, 10: 2, 4: 4, 7: 4, 9: 4, 11: 4}
+_MESSAGE_KEYS = {(t << 16) | s: a for t in (BGP4MP, BGP4MP_ET) for s, a in _MESSAGE_AS_BYTES.items()}
 _KINDS = {TABLE_DUMP: "rib", TABLE_DUMP_V2: "rib", BGP4MP: "updates", BGP4MP_ET: "updates",
           BGP: "legacy", BGP4PLUS: "legacy", BGP4PLUS_01: "legacy"}
 # BGP4MP_ENTRY (2) and BGP4MP_SNAPSHOT (3) hold table entries, not messages (OpenBGPD writes
@@ -129,6 +138,15 @@ class ScanResult:
     damaged_at: int | None = None
     damaged_record: int | None = None
     problem: str | None = None  # what a user should know, naming record and byte; None if all is well
+    rib_entries: int = 0  # unicast RIB entries the records say they hold (TABLE_DUMP: one a record)
+    updates_with_prefixes: int = 0  # BGP UPDATE messages carrying at least one prefix
+
+    @property
+    def expected(self) -> int:
+        """Elements any complete parser reads from this file, at least: every RIB entry, and one
+        per UPDATE message that carries a prefix (announced or withdrawn, in the message or in
+        MP_REACH/MP_UNREACH). A backend that reads fewer missed some."""
+        return self.rib_entries + self.updates_with_prefixes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,6 +285,8 @@ class _Walker:
         self.undecodable: list[tuple[int, int]] = []  # (record, offset): fits no layout
         self.damage: str | None = None  # why the header at `consumed` cannot be right
         self.unwalked = 0  # bytes of the last chunk from the damaged header on
+        self.rib_entries = 0
+        self.updates = 0  # UPDATE messages carrying a prefix
 
     def feed(self, chunk: bytes) -> bool:
         """Walk every record completed by `chunk`; return False at a header that cannot be right.
@@ -289,6 +309,11 @@ class _Walker:
         run = 0
         limit = 0
         decode = False
+        count = 0  # 0: nothing; 1: RIB entries; 2: RIB_GENERIC entries; 3: an UPDATE; 4: one entry
+        as_bytes = 0
+        entries = self.rib_entries
+        updates = self.updates
+        u16 = _U16.unpack_from
         while off + 12 <= n:  # 12 = _HEADER_SIZE, a literal in this loop for speed
             this_key, length = unpack(buf, off)
             if this_key != key:
@@ -301,6 +326,9 @@ class _Walker:
                     first_seen[key] = (done + 1, self.consumed + off)
                 limit = _LIMITS.get(key, -1)
                 decode = key in _STATE_KEYS
+                as_bytes = _MESSAGE_KEYS.get(key, 0)
+                count = (1 if key in _RIB_COUNTED else 2 if key in _RIB_GENERIC else 3 if as_bytes
+                         else 4 if key >> 16 == TABLE_DUMP else 0)
             if length > limit or (length < 4 and key >> 16 in _EXTENDED_TYPES):
                 self.damage = _why_damaged(key >> 16, key & 0xFFFF, length, limit)
                 break
@@ -310,6 +338,19 @@ class _Walker:
             run += 1
             if decode:
                 self._state_change(buf, off, done + run)
+            elif count:
+                if count == 1:      # sequence (4), prefix length, prefix, entry count
+                    plen = buf[off + 16]
+                    if off + 19 + (plen + 7) // 8 <= end:
+                        entries += u16(buf, off + 17 + (plen + 7) // 8)[0]
+                elif count == 3:
+                    updates += _carries_prefix(buf, off + 12 + (key >> 16 == BGP4MP_ET) * 4, end, as_bytes)
+                elif count == 4:
+                    entries += 1
+                elif buf[off + 18] == 1:    # RIB_GENERIC: sequence, AFI, SAFI, NLRI, entry count
+                    plen = buf[off + 19]
+                    if off + 22 + (plen + 7) // 8 <= end:
+                        entries += u16(buf, off + 20 + (plen + 7) // 8)[0]
             last = off
             off = end
         if run:
@@ -320,6 +361,8 @@ class _Walker:
                 self.first_ts_us = _ts_us(buf, 0)
             self.last_ts_us = _ts_us(buf, last)
         self.records = done
+        self.rib_entries = entries
+        self.updates = updates
         self.consumed += off
         if self.damage is None:
             self.rest = buf[off:]
@@ -352,6 +395,48 @@ class _Walker:
         if len(self.rest) < _HEADER_SIZE:
             return _HEADER_SIZE, len(self.rest)
         return _HEADER_SIZE + _HEADER.unpack_from(self.rest, 0)[3], len(self.rest)
+
+
+def _carries_prefix(buf: bytes, body: int, end: int, as_bytes: int) -> int:
+    """1 if the BGP4MP message at ``body`` is an UPDATE carrying a prefix, else 0 (also when cut).
+
+    Layout (RFC 6396 4.4.2): peer AS, local AS, interface index, AFI, peer and local IP, then the
+    BGP message (RFC 4271 4.3): marker, length, type, withdrawn length and routes, attribute
+    length and attributes, NLRI. Only an UPDATE without IPv4 prefixes has its attributes walked,
+    for MP_REACH_NLRI (14) or MP_UNREACH_NLRI (15) holding more than their fixed fields.
+    """
+    at = body + 2 * as_bytes + 2
+    if at + 2 > end:
+        return 0
+    afi = (buf[at] << 8) | buf[at + 1]
+    msg = at + 2 + (8 if afi == 1 else 32 if afi == 2 else 0)
+    if msg + 23 > end or buf[msg + 18] != 2:
+        return 0
+    length = (buf[msg + 16] << 8) | buf[msg + 17]
+    withdrawn = (buf[msg + 19] << 8) | buf[msg + 20]
+    if withdrawn:
+        return 1
+    attrs = msg + 23
+    if attrs > end:
+        return 0
+    attr_len = (buf[msg + 21] << 8) | buf[msg + 22]
+    if length - 23 - attr_len > 0:
+        return 1
+    p, stop = attrs, min(attrs + attr_len, end)
+    while p + 3 <= stop:
+        flags, code = buf[p], buf[p + 1]
+        if flags & 0x10:
+            if p + 4 > stop:
+                return 0
+            alen, head = (buf[p + 2] << 8) | buf[p + 3], 4
+        else:
+            alen, head = buf[p + 2], 3
+        if code == 15 and alen > 3:
+            return 1
+        if code == 14 and p + head + 4 <= stop and alen > 5 + buf[p + head + 3]:
+            return 1
+        p += head + alen
+    return 0
 
 
 def _why_damaged(mrt_type: int, subtype: int, length: int, limit: int) -> str:
@@ -438,6 +523,8 @@ def scan_mrt(path: str | os.PathLike, chunk_size: int = 8 << 20) -> ScanResult:
         last_ts_us=walker.last_ts_us,
         state_changes=walker.changes,
         has_peer_index=(TABLE_DUMP_V2, PEER_INDEX_TABLE) in counts,
+        rib_entries=walker.rib_entries,
+        updates_with_prefixes=walker.updates,
         truncated=source.ended_early or (tail is not None and source.error is None),
     )
     if walker.damage is not None:

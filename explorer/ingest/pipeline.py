@@ -1,37 +1,49 @@
-"""Ingest: files in, one store transaction per file out, with progress and an honest account.
+"""Ingest: files in, routes out, stored a batch of files a transaction, with an honest account.
 
 ``ingest`` is a generator of ``Started`` and ``Outcome`` events, and calls ``on_progress(path,
-elements)`` as elements are read, so the command line draws bars and the window (later) can drive
-a progress dialog from the same code.
+elements)`` as elements are read, so the command line draws bars and the window drives a progress
+dialog from the same code.
 
-Work is split by what holds Python's lock. ``jobs`` parser processes (pybgpkit-parser keeps the
-GIL while it decodes) each turn a file into an Arrow IPC file in a temporary folder, largest
-files first. This process, meanwhile, walks each file's MRT headers (``mrt_scan``) and stores
-each parsed file in one transaction; DuckDB works outside the GIL and is the one writer.
+Work is split by what holds Python's lock. ``jobs`` parser processes each walk a file's MRT
+headers and decode it (``reader.read_file``) into an Arrow IPC file in a temporary folder,
+largest files first. This process gathers parsed files into batches (a few million rows, or a
+few hundred files) and stores each batch, with the routes it changes, in one transaction
+(``imports.store_batch``), while the parsers go on: the open routes are read once a batch.
+
+An outcome is reported once its batch is committed. An interruption (Ctrl-C, a killed process)
+leaves every file reported as imported in the store and nothing of the batch being stored;
+running the same command again skips what is in. A disk that fills stops the import at once,
+with the account of what was stored.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
-import pyarrow as pa
+import duckdb
 
 from explorer.ingest.collectors import collector_from_path
 from explorer.ingest.filters import ElementFilter, parse_filter
-from explorer.ingest.mrt_scan import ScanResult, first_record_kind, scan_mrt
-from explorer.ingest.reader import ParseStats, file_sha256, parse_to_sink, states_table, verdict
-from explorer.store.imports import FileImport, FileRecord, find_imported, record_outcome
+from explorer.ingest.mrt_scan import first_record_kind
+from explorer.ingest.reader import FileRead, file_sha256, read_file, verdict
+from explorer.store.imports import (BATCH_FILES, BATCH_ROWS, FileRecord, Staged, find_imported, record_outcome,
+                                    store_batch)
 from explorer.store.store import Store
 
 _NOT_MRT_SUFFIXES = {".md5", ".sha256", ".txt", ".md", ".json", ".csv", ".html", ".log", ".py", ".sig", ".asc"}
+
+
+class DiskFullError(OSError):
+    """No space left where the import writes (the store's folder or the temporary folder)."""
 
 
 @dataclass
@@ -42,7 +54,8 @@ class Started:
 
 @dataclass
 class Outcome:
-    """What became of one file. ``status`` adds 'already imported' and 'skipped' to the store's."""
+    """What became of one file. ``status`` adds 'already imported', 'skipped' and 'not read' (a file
+    or folder that could not be opened) to the store's."""
 
     path: str
     status: str
@@ -52,7 +65,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("failed", "unsupported", "damaged")
+        return self.status in ("failed", "unsupported", "damaged", "not read")
 
     def summary(self) -> dict:
         r = self.record
@@ -67,16 +80,37 @@ class Outcome:
         }
 
 
-def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def discover(paths: Iterable[str | os.PathLike], unreadable: list[tuple[str, str]] | None = None) -> list[Path]:
     """Files named, and the files under folders named (recursively, skipping hidden files and
-    checksums, notes and other obviously non-MRT files)."""
+    checksums, notes and other obviously non-MRT files).
+
+    A named path that does not exist raises FileNotFoundError. A folder or file that cannot be
+    read is added to ``unreadable`` as (path, reason) when given, so the import names it and goes
+    on with the rest; without it, it raises PermissionError.
+    """
     found: list[Path] = []
+
+    def cannot(path, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        if unreadable is None:
+            raise PermissionError(f"{path}: {reason}")
+        unreadable.append((str(path), reason))
+
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) \
-                        and f.suffix.lower() not in _NOT_MRT_SUFFIXES:
+            for root, dirs, files in os.walk(p, onerror=lambda exc: cannot(exc.filename, exc)):
+                rel = Path(root).relative_to(p)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                for name in sorted(files):
+                    f = Path(root) / name
+                    if name.startswith(".") or f.suffix.lower() in _NOT_MRT_SUFFIXES or not f.is_file():
+                        continue
                     found.append(f)
+            if not os.access(p, os.R_OK | os.X_OK) and unreadable is not None \
+                    and not any(u[0] == str(p) for u in unreadable):
+                unreadable.append((str(p), "Permission denied"))
         elif p.exists():
             found.append(p)
         else:
@@ -89,28 +123,35 @@ class _File:
     path: Path
     sha256: str
     collector: str
-    kind: str                       # of its first record, for the parser
-    staged: str = ""                # the parser's Arrow IPC file
-    scan: ScanResult | None = None
+    kind: str
+    replaces: int | None = None     # file id of an earlier import of these bytes with another filter
+    staged: str = ""
 
 
 def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str | None = None,
            filter_text: str | None = None, jobs: int = 1, backend: str = "auto",
-           on_progress: Callable[[str, int], None] | None = None, together: int = 1) -> Iterator[Started | Outcome]:
-    """Import files into the store, one transaction each; yield progress and one Outcome per file.
+           on_progress: Callable[[str, int], None] | None = None,
+           together: int = BATCH_FILES) -> Iterator[Started | Outcome]:
+    """Import files into the store; yield progress and one Outcome per file.
 
-    ``together`` > 1 stores up to that many small, whole files of one collector in one transaction
-    (the demo's build, which is atomic as a whole: its hundreds of 15-minute files cost more in
-    statements than in rows). The command line keeps one transaction per file.
+    ``together``: at most that many files to a transaction (default ``BATCH_FILES``); 1 stores each
+    file on its own, which costs one pass over the open routes a file.
     """
     flt = parse_filter(filter_text) if filter_text else None
+    filter_key = flt.text if flt is not None and not flt.is_empty else None
+    unreadable: list[tuple[str, str]] = []
     todo: list[_File] = []
-    for path in discover(paths):
-        sha = file_sha256(path)
-        earlier = find_imported(store, sha)
-        if earlier:
+    for path in discover(paths, unreadable):
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            unreadable.append((str(path), exc.strerror or str(exc)))
+            continue
+        state, earlier = find_imported(store.con, sha, filter_key)
+        if state == "same":
+            how = f", filter {earlier[3]}" if earlier[3] else ""
             yield Outcome(str(path), "already imported",
-                          reason=f"same content as {earlier[1]} (file {earlier[0]}, {earlier[2]}); nothing added")
+                          reason=f"same content as {earlier[1]} (file {earlier[0]}, {earlier[2]}{how}); nothing added")
             continue
         if any(sha == f.sha256 for f in todo):
             yield Outcome(str(path), "already imported", reason="same content as another file of this import")
@@ -120,9 +161,12 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
         if flt is not None and not flt.matches_file(coll, kind):
             yield Outcome(str(path), "skipped", reason=f"filtered out ({flt.text}): a {kind} file of {coll}")
             continue
-        todo.append(_File(path, sha, coll, kind))
+        todo.append(_File(path, sha, coll, kind, replaces=earlier[0] if state == "replace" else None))
+    for path, reason in unreadable:
+        yield Outcome(path, "not read", reason=f"cannot be read ({reason}); nothing of it was imported")
     if todo:
-        yield from _run(store, todo, flt, backend, max(1, jobs), on_progress, max(1, together))
+        yield from _run(store, todo, filter_key, backend, max(1, jobs), on_progress, max(1, together))
+
 
 
 # -- parser processes ------------------------------------------------------------------------------
@@ -158,65 +202,44 @@ def _staging_folder() -> str:
             pid = old.name[len(_STAGING_PREFIX):].split("-")[0]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 shutil.rmtree(old, ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-")
+    try:
+        return tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-")
+    except OSError as exc:
+        raise _disk_full(exc) if _is_disk_full(exc) else exc
 
 
-def _parse_to_ipc(path: str, out: str, kind: str, backend: str, filter_text: str | None) -> ParseStats:
-    """In a parser process: one file's elements into an Arrow IPC stream file."""
-    flt = parse_filter(filter_text) if filter_text else None
-    writer = None
-
-    def sink(table: pa.Table) -> None:
-        nonlocal writer
-        if writer is None:
-            writer = pa.ipc.new_stream(out, table.schema)
-        writer.write_table(table)
-
+def _read(path: str, out: str, collector: str, backend: str, filter_text: str | None) -> FileRead:
+    """In a parser process."""
     def progress(n: int) -> None:
         if _progress is not None:
             _progress.put((path, n))
 
-    try:
-        return parse_to_sink(path, sink, kind=kind, backend=backend, flt=flt, progress=progress)
-    finally:
-        if writer is not None:
-            writer.close()
+    return read_file(path, out, collector, backend=backend, filter_text=filter_text, progress=progress)
 
 
-def _run(store, todo: list[_File], flt, backend, jobs, on_progress, together=1):
+def _run(store, todo: list[_File], filter_key, backend, jobs, on_progress, together):
     if jobs > 1:
         todo = sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)   # largest first: no idle tail
     staging = _staging_folder()
-    # The parsers each need a core; DuckDB gets the rest (measured on two cores with one job:
-    # 15.1 s instead of 15.8 s over the bench files, and 0.4 s less CPU).
+    # The parsers each need a core; DuckDB gets the rest.
     threads = store.con.execute("SELECT current_setting('threads')").fetchone()[0]
     store.con.execute(f"SET threads = {max(1, (os.cpu_count() or 1) - jobs)}")
     ctx = get_context("spawn")
     progress = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
-    group = _Group(store, together, flt)
+    group = _Group(store, together, filter_key)
     try:
         pending: dict[Future, _File] = {}
         for i, f in enumerate(todo):
             f.staged = os.path.join(staging, f"{i}.arrow")
-            pending[pool.submit(_parse_to_ipc, str(f.path), f.staged, f.kind, backend,
-                                flt.text if flt else None)] = f
+            pending[pool.submit(_read, str(f.path), f.staged, f.collector, backend, filter_key)] = f
             yield Started(str(f.path), f.path.stat().st_size)
-        unscanned = list(todo)
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             _drain(progress, on_progress)
             for future in sorted(done, key=lambda fut: todo.index(pending[fut])):
                 f = pending.pop(future)
-                if f in unscanned:
-                    unscanned.remove(f)
                 yield from group.offer(future, f, backend)
-            if not done and unscanned:      # idle while the parsers work: walk the next file's headers
-                f = unscanned.pop(0)
-                try:
-                    f.scan = scan_mrt(f.path)
-                except Exception:
-                    pass                    # walked again in _Group.offer, where the error is reported
         yield from group.flush()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -225,7 +248,10 @@ def _run(store, todo: list[_File], flt, backend, jobs, on_progress, together=1):
         pool.shutdown(wait=True)
         group.close()
         shutil.rmtree(staging, ignore_errors=True)
-        store.con.execute(f"SET threads = {int(threads)}")
+        try:
+            store.con.execute(f"SET threads = {int(threads)}")
+        except duckdb.Error:
+            pass
 
 
 def _drain(progress, on_progress) -> None:
@@ -238,137 +264,142 @@ def _drain(progress, on_progress) -> None:
             on_progress(path, n)
 
 
-def _record(f: _File, stats: ParseStats, flt: ElementFilter | None):
-    """The file's row-to-be and its state changes, from the parse and the header walk."""
-    scan = f.scan
-    status, reason = verdict(scan, stats.elements, stats.backend)
-    states = states_table(scan) if stats.elements or scan.kind in ("rib", "updates") else None
-    times = [t for t in (stats.first_ts_us, stats.last_ts_us) if t is not None]
+def _record(f: _File, read: FileRead, filter_key: str | None) -> FileRecord:
+    """The file's row-to-be, from the parse and the header walk."""
+    scan = read.scan
+    status, reason = verdict(scan, read.elements, read.backend)
+    note = read.fallback_note
+    if note:
+        reason = f"{reason} {note}" if reason else note[0].upper() + note[1:] + "."
+    times = [t for t in (read.first_ts_us, read.last_ts_us) if t is not None]
     times += [c.ts_us for c in scan.state_changes[:1] + scan.state_changes[-1:]]
-    entries = stats.elements - stats.withdrawals
-    record = FileRecord(path=str(f.path), size=scan.size, sha256=f.sha256, kind=scan.kind, collector=f.collector,
-                        backend=stats.backend, status=status, reason=reason,
-                        filter=flt.text if flt and not flt.is_empty else None, records=scan.records,
-                        snapshot_ts_us=scan.first_ts_us if scan.kind == "rib" else None,
-                        elapsed_s=stats.elapsed_s,
-                        rib_entries=entries if scan.kind == "rib" else 0,
-                        announcements=entries if scan.kind != "rib" else 0,
-                        withdrawals=stats.withdrawals,
-                        state_changes=states.num_rows if states is not None else 0,
-                        first_ts_us=min(times) if times else None, last_ts_us=max(times) if times else None)
-    return record, states
+    entries = read.elements - read.withdrawals
+    states = read.states.num_rows if read.states is not None else 0
+    return FileRecord(path=str(f.path), size=scan.size, sha256=f.sha256, kind=scan.kind, collector=f.collector,
+                      backend=read.backend, status=status, reason=reason, filter=filter_key, records=scan.records,
+                      snapshot_ts_us=scan.first_ts_us if scan.kind == "rib" else None, elapsed_s=read.elapsed_s,
+                      rib_entries=entries if scan.kind == "rib" else 0,
+                      announcements=entries if scan.kind != "rib" else 0, withdrawals=read.withdrawals,
+                      state_changes=states, first_ts_us=min(times) if times else None,
+                      last_ts_us=max(times) if times else None)
 
 
 class _Group:
-    """Parsed files on their way into the store, in file order. With ``size`` 1 (the command line)
-    each is one transaction; with more (``together``), small whole files of one collector wait to be
-    stored that many to a transaction."""
+    """Parsed files waiting to be stored together: a batch is stored when it holds ``BATCH_ROWS``
+    rows or ``size`` files, and at the end. A file replacing an earlier import is stored alone."""
 
-    SMALL = 50_000                  # elements: a file this size costs more in statements than in rows
-
-    def __init__(self, store: Store, size: int, flt: ElementFilter | None):
-        self.store, self.size, self.flt = store, size, flt
-        self.items: list = []       # (file, record, states, batches, mapped source)
-        self.target: FileImport | None = None
+    def __init__(self, store: Store, size: int, filter_key: str | None):
+        self.store, self.size, self.filter_key = store, size, filter_key
+        self.items: list[tuple[_File, FileRecord, Staged]] = []
+        self.rows = 0
 
     def offer(self, future: Future, f: _File, backend) -> Iterator[Outcome]:
-        flt = self.flt
-        source = None
         try:
-            if f.scan is None:
-                f.scan = scan_mrt(f.path)
-            stats = future.result()
-            record, states = _record(f, stats, flt)
-            batches = []
-            if os.path.exists(f.staged):
-                source = pa.memory_map(f.staged)
-                batches = list(pa.ipc.open_stream(source))
+            read = future.result()
+            record = _record(f, read, self.filter_key)
         except Exception as exc:
-            _close(source, f)
-            yield _failure(self.store, f, backend, flt, exc)
+            _remove(f.staged)
+            yield self._failure(f, backend, exc)
             return
-        if record.status != "ok" or stats.elements > self.SMALL:
-            yield from self.flush()                 # in file order: what came before is stored first
-            yield self._alone(f, record, states, batches, source, flt, backend)
+        if record.status not in ("ok", "truncated", "damaged"):
+            _remove(read.out)
+            yield self._store_outcome(f, record)
             return
-        if self.items and self.items[0][1].collector != record.collector:
+        staged = Staged(read.out, read.sessions, read.names, read.states)
+        if f.replaces is not None:
             yield from self.flush()
-        if self.target is None:
-            self.target = FileImport(self.store)
-        elif self.items:
-            self.target.next_file()
-        for b in batches:
-            self.target.add(b)
-        self.items.append((f, record, states, batches, source))
-        if len(self.items) >= self.size:
+            yield from self._store([(f, record, staged)], replaces=[f.replaces])
+            return
+        self.items.append((f, record, staged))
+        self.rows += read.elements
+        if self.rows >= BATCH_ROWS or len(self.items) >= self.size:
             yield from self.flush()
 
     def flush(self) -> Iterator[Outcome]:
-        items, target = self.items, self.target
-        self.items, self.target = [], None
-        if not items:
-            if target is not None:
-                target.close()
-            return
-        try:
-            target.commit_many([(record, states) for _, record, states, _, _ in items])
-            outcomes = [Outcome(str(f.path), r.status, record=r, reason=r.reason) for f, r, _, _, _ in items]
-        except Exception as exc:
-            if len(items) == 1:
-                f, r = items[0][:2]
-                outcomes = [_failure(self.store, f, r.backend, self.flt, exc)]
-            else:   # one of them upset the store: store each on its own, so only that one fails
-                outcomes = None
-        finally:
-            target.close()
-        if outcomes is None:
-            outcomes = [self._alone(f, r, st, b, None, self.flt, r.backend, release=False)
-                        for f, r, st, b, _ in items]
-        for f, _, _, _, source in items:
-            _close(source, f)
-        yield from outcomes
+        items, self.items, self.rows = self.items, [], 0
+        if items:
+            yield from self._store(items)
 
-    def _alone(self, f, record, states, batches, source, flt, backend, release=True) -> Outcome:
-        target = FileImport(self.store)
+    def _store(self, items, replaces=()) -> Iterator[Outcome]:
         try:
-            if record.status in ("ok", "truncated", "damaged"):
-                for b in batches:
-                    target.add(b)
-                target.commit(record, states)
-            else:
-                record_outcome(self.store, record)
-            return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+            store_batch(self.store, [(r, s) for _, r, s in items], replaces=list(replaces))
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
         except Exception as exc:
-            return _failure(self.store, f, backend, flt, exc)
-        finally:
-            target.close()
-            if release:
-                _close(source, f)
+            self._stop_if_disk_full(exc)
+            if len(items) == 1:
+                _remove(items[0][2].rows)
+                yield self._failure(items[0][0], items[0][1].backend, exc)
+                return
+            for item in items:      # one of them upset the store: each on its own, so only it fails
+                yield from self._store([item])
+            return
+        for f, record, staged in items:
+            _remove(staged.rows)
+            reason = record.reason
+            if replaces:
+                reason = (f"{reason} " if reason else "") + (f"Replaces the earlier import of the same bytes "
+                                                             f"(file {replaces[0]}, with another filter).")
+            yield Outcome(str(f.path), record.status, record=record, reason=reason)
+
+    def _store_outcome(self, f: _File, record: FileRecord) -> Outcome:
+        """A file whose content is not kept (unsupported, failed): its row says why."""
+        try:
+            record_outcome(self.store, record)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
+        except Exception as exc:
+            self._stop_if_disk_full(exc)
+        return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+
+    def _failure(self, f: _File, backend, exc: Exception) -> Outcome:
+        """The parser or the store failed on this file: nothing of it is kept; say so and go on."""
+        self._stop_if_disk_full(exc)
+        reason = f"{type(exc).__name__}: {exc}"
+        record = FileRecord(path=str(f.path), size=f.path.stat().st_size, sha256=f.sha256, kind=f.kind,
+                            collector=f.collector, backend=backend, status="failed", reason=reason,
+                            filter=self.filter_key)
+        try:
+            record_outcome(self.store, record)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
+        except Exception:
+            pass    # the store itself is failing; the outcome below still tells the user
+        return Outcome(str(f.path), "failed", record=record, reason=reason, error=reason)
+
+    def _stop_if_disk_full(self, exc: BaseException) -> None:
+        if _is_disk_full(exc):
+            raise _disk_full(exc, self.store.path) from None
 
     def close(self) -> None:
         """After an interruption: nothing of the waiting files was stored; let go of their staging."""
-        if self.target is not None:
-            self.target.close()
-        for f, _, _, _, source in self.items:
-            _close(source, f)
-        self.items, self.target = [], None
+        for _, _, staged in self.items:
+            _remove(staged.rows)
+        self.items = []
 
 
-def _close(source, f: _File) -> None:
-    if source is not None:
-        source.close()
-    if f.staged and os.path.exists(f.staged):
-        os.remove(f.staged)
+def _remove(path: str | None) -> None:
+    if path and os.path.exists(path):
+        try:
+            os.remove(path)
+        except OSError:
+            pass
 
 
-def _failure(store, f: _File, backend, flt, exc: Exception) -> Outcome:
-    """The parser or the store failed on this file: nothing of it is kept; say so and go on."""
-    reason = f"{type(exc).__name__}: {exc}"
-    record = FileRecord(path=str(f.path), size=f.path.stat().st_size, sha256=f.sha256, kind=f.kind,
-                        collector=f.collector, backend=backend, status="failed", reason=reason,
-                        filter=flt.text if flt and not flt.is_empty else None)
-    try:
-        record_outcome(store, record)
-    except Exception:
-        pass    # the store itself is failing; the outcome below still tells the user
-    return Outcome(str(f.path), "failed", record=record, reason=reason, error=reason)
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, DiskFullError):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(exc) or "not enough space" in str(exc).lower()
+
+
+def _disk_full(exc: BaseException, store_path: Path | None = None) -> DiskFullError:
+    if isinstance(exc, DiskFullError):
+        return exc
+    where = [f"the temporary folder {tempfile.gettempdir()} (set TMPDIR to use another)"]
+    if store_path is not None:
+        where.insert(0, f"the store's folder {store_path.parent}")
+    return DiskFullError(errno.ENOSPC, f"No space left on the disk ({exc}). The import writes to "
+                                       f"{' and '.join(where)}. Free some space and run the same command "
+                                       "again: every file reported as imported is in the store.")

@@ -1,40 +1,75 @@
-"""Reading one local MRT file: the backend's elements as Arrow tables, and the file's verdict.
+"""Reading one local MRT file, in a parser process: the header walk, the backend that reads it best,
+and its elements as the store's columns, written to an Arrow IPC file for the store to take.
 
-``parse_to_sink`` runs in a parser process and hands each Arrow table to a ``sink``; ``verdict``
-combines what it read with the header walk (``mrt_scan``) into the file's status. Neither touches
-the store.
+``read_file`` walks the record headers (``mrt_scan``: how many RIB entries and prefix-carrying
+UPDATE messages the file holds, its state changes, where it is truncated or damaged), then decodes
+it with the first backend of ``backends.order_for``. A backend that reads fewer elements than the
+walk says the file holds (libbgpstream on ADD-PATH RIBs and some lab dumps, pybgpkit-parser on a
+4,096-prefix IPv6 withdrawal) gives way to the next; the file keeps the reading with the most
+elements, and its record says which backend that was and what the others read.
+
+Elements leave this process as columns with content ids (``explorer.store.ids``), so the store
+never matches texts against a dictionary: session, prefix, kind, ordering key, path, position.
+RIB rows are sorted by session and prefix within each chunk (a session's table then compresses
+to a few bytes a row); update rows stay in file order (one message's prefixes share a path).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from explorer.ingest.backends import BackendUnavailable, ColumnBatch, get_backend
-from explorer.ingest.filters import ElementFilter
-from explorer.ingest.mrt_scan import ScanResult
-from explorer.store.imports import STAGE_SCHEMA, STATE_SCHEMA
+from explorer.ingest.backends import BackendUnavailable, available, get_backend, order_for
+from explorer.ingest.filters import ElementFilter, parse_filter
+from explorer.ingest.mrt_scan import ScanResult, scan_mrt
+from explorer.store.ids import is_v4, prefix_ids, session_id
+from explorer.store.imports import STAGED, STATES
 
-Sink = Callable[[pa.Table], None]
+# Rows sorted together: more gives longer runs of one session, and costs memory (~40 bytes a row).
+_SORT_CHUNK = 1_000_000
 
 
 @dataclass
-class ParseStats:
-    """What the parser process saw of a file (its elements went to the sink)."""
+class Attempt:
+    backend: str
+    elements: int
+    error: str | None = None
 
+
+@dataclass
+class FileRead:
+    """What the parser process made of one file (its rows are in the IPC file ``out``)."""
+
+    scan: ScanResult
     backend: str
     elements: int = 0
     withdrawals: int = 0
     first_ts_us: int | None = None
     last_ts_us: int | None = None
+    out: str | None = None                   # Arrow IPC stream of STAGED rows; None when no rows
+    sessions: list[tuple[int, str, int]] = field(default_factory=list)    # (id, peer_ip, peer_asn)
+    names: dict[int, str] = field(default_factory=dict)                 # IPv6 prefix id -> text
+    states: pa.Table | None = None
+    attempts: list[Attempt] = field(default_factory=list)
     elapsed_s: float = 0.0
+
+    @property
+    def fallback_note(self) -> str | None:
+        """One sentence when more than one backend read the file, else None."""
+        if len(self.attempts) < 2 or not self.elements:
+            return None
+        tried = "; ".join(f"{a.backend} {'failed (' + a.error + ')' if a.error else f'read {a.elements:,}'}"
+                          for a in self.attempts)
+        return (f"read by {self.backend}: the record walk counts at least {self.scan.expected:,} elements "
+                f"({tried})")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -42,85 +77,163 @@ def file_sha256(path: str | Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def to_table(batch: ColumnBatch, first_seq: int) -> pa.Table:
-    """Columns as Arrow, timestamps as integer microseconds; no Python loop per element. The store
-    dictionary-encodes the text (the parser process is the one-job ingest's critical path)."""
-    n = len(batch)
-    ts_us = np.rint(np.asarray(batch.ts, dtype=np.float64) * 1e6).astype(np.int64)
-    return pa.Table.from_arrays([
-        pa.array(ts_us),
-        pc.equal(pa.array(batch.elem_type, pa.string()), "W"),
-        pa.array(batch.peer_ip, pa.string()),
-        pa.array(batch.peer_asn, pa.int64()),
-        pa.array(batch.prefix, pa.string()),
-        pa.array(batch.as_path, pa.string()),
-        _joined(pa.array(batch.communities, pa.list_(pa.string()))),
-        pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)),
-    ], schema=STAGE_SCHEMA)
+def read_file(path: str, out: str, collector: str, *, backend: str = "auto", filter_text: str | None = None,
+              progress: Callable[[int], None] | None = None, scan: ScanResult | None = None) -> FileRead:
+    """Walk, decode and stage one file; the rows go to ``out`` (written under a temporary name first)."""
+    started = time.perf_counter()
+    scan = scan or scan_mrt(path)
+    flt = parse_filter(filter_text) if filter_text else None
+    names = order_for(scan.kind, backend)
+    parsers = available(names) if backend == "auto" else [get_backend(backend)]
+    if not parsers:
+        raise BackendUnavailable(f"no installed backend reads {scan.kind} files (tried {', '.join(names)})")
+    best: FileRead | None = None
+    attempts: list[Attempt] = []
+    first_error: Exception | None = None
+    filtered = flt is not None and flt.has_element_clauses
+    if scan.records == 0 or scan.kind == "unknown":
+        parsers = parsers[:1]
+    for i, parser in enumerate(parsers):
+        target = f"{out}.{i}.tmp"
+        try:
+            got = _decode(parser, path, target, collector, scan, flt, progress)
+        except Exception as exc:          # a decoder that fails on this file: the next may not
+            attempts.append(Attempt(parser.name, 0, f"{type(exc).__name__}: {exc}"[:200]))
+            first_error = first_error or exc
+            _remove(target)
+            continue
+        attempts.append(Attempt(parser.name, got.elements))
+        if best is None or got.elements > best.elements:
+            if best is not None:
+                _remove(best.out)
+            best = got
+        else:
+            _remove(got.out)
+        if filtered or got.elements >= scan.expected:
+            break                         # with a filter the walk cannot say how many should pass
+    if best is None:
+        raise first_error or RuntimeError("no backend read the file")
+    if best.out is not None:
+        os.replace(best.out, out)
+        best.out = out
+    best.attempts = attempts
+    best.states, state_sessions = _states(scan, collector)
+    known = {s[0] for s in best.sessions}
+    best.sessions += [s for s in state_sessions if s[0] not in known]
+    best.elapsed_s = time.perf_counter() - started
+    return best
 
 
-def _joined(lists: pa.Array) -> pa.Array:
-    """['2914:420', '2914:1405'] -> '2914:420 2914:1405' (empty -> NULL), in Arrow's C++ kernels."""
-    text = pc.binary_join(lists, " ")
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+def _remove(path: str | None) -> None:
+    if path and os.path.exists(path):
+        os.remove(path)
 
 
-def states_table(scan: ScanResult) -> pa.Table:
+def _decode(parser, path, target, collector, scan, flt: ElementFilter | None, progress) -> FileRead:
+    read = FileRead(scan=scan, backend=parser.name)
+    rib = scan.kind == "rib"
+    snapshot_key = (scan.first_ts_us or 0) * 4
+    sessions: dict[int, tuple[int, str, int]] = {}
+    writer = None
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal writer, pending, pending_rows
+        if not pending:
+            return
+        table = pa.Table.from_batches(pending)
+        if rib:   # a RIB entry's place in its file does not order it (its dump's entries share a key)
+            table = table.sort_by([("session_id", "ascending"), ("prefix_id", "ascending")])
+            first = table.column("seq")[0].as_py()
+            table = table.set_column(table.schema.get_field_index("seq"), "seq",
+                                     pa.array(np.arange(first, first + table.num_rows, dtype=np.int32)))
+        if writer is None:
+            writer = pa.ipc.new_stream(target, STAGED)
+        writer.write_table(table)
+        pending, pending_rows = [], 0
+
+    try:
+        for batch in parser.decode(path, scan.kind, flt):
+            n = batch.num_rows
+            if not n:
+                continue
+            staged = _stage(batch, collector, rib, snapshot_key, read.elements, sessions, read.names)
+            withdrawn = batch.column("withdrawal")
+            read.withdrawals += pc.sum(withdrawn).as_py() or 0
+            lo, hi = (v.as_py() for v in pc.min_max(batch.column("ts_us")).values())
+            read.first_ts_us = lo if read.first_ts_us is None else min(lo, read.first_ts_us)
+            read.last_ts_us = hi if read.last_ts_us is None else max(hi, read.last_ts_us)
+            read.elements += n
+            pending.append(staged)
+            pending_rows += n
+            if not rib or pending_rows >= _SORT_CHUNK:
+                flush()
+            if progress:
+                progress(read.elements)
+        flush()
+    finally:
+        if writer is not None:
+            writer.close()
+    read.out = target if writer is not None else None
+    read.sessions = list(sessions.values())
+    return read
+
+
+def _stage(batch: pa.RecordBatch, collector: str, rib: bool, snapshot_key: int, first_seq: int,
+           sessions: dict, names: dict) -> pa.RecordBatch:
+    """DECODED columns -> STAGED columns: content ids, kind, ordering key (see store/intervals.py)."""
+    n = batch.num_rows
+    withdrawal = batch.column("withdrawal").to_numpy(zero_copy_only=False)
+    kind = np.where(withdrawal, 2, 0 if rib else 1).astype(np.uint8)
+    ts_us = batch.column("ts_us").to_numpy()
+    key = np.where(kind == 0, snapshot_key, ts_us * 4 + 1)
+    prefixes = batch.column("prefix")
+    pids = prefix_ids(prefixes)
+    pid_np = pids.to_numpy()
+    v6 = ~is_v4(pid_np)
+    if v6.any():
+        rows = np.flatnonzero(v6)
+        texts = pc.take(prefixes, pa.array(rows)).to_pylist()
+        for pid, text in zip(pid_np[rows].tolist(), texts):
+            names.setdefault(pid, text)
+    return pa.record_batch([
+        pa.array(_session_ids(batch.column("peer_ip"), batch.column("peer_asn"), collector, sessions)),
+        pids, pa.array(kind), pa.array(key), batch.column("as_path"),
+        pa.array(np.arange(first_seq, first_seq + n, dtype=np.int32)),
+    ], schema=STAGED)
+
+
+def _session_ids(peer_ip: pa.Array, peer_asn: pa.Array, collector: str, sessions: dict) -> np.ndarray:
+    """Per row, the id of (collector, peer IP, peer ASN), hashing each distinct pair once."""
+    ips = peer_ip.dictionary_encode()
+    asn = peer_asn.to_numpy(zero_copy_only=False).astype(np.int64)
+    pair = (ips.indices.to_numpy(zero_copy_only=False).astype(np.int64) << 32) | asn
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    ids = np.empty(len(distinct), dtype=np.int64)
+    values = ips.dictionary
+    for i, p in enumerate(distinct.tolist()):
+        ip, a = values[p >> 32].as_py(), p & 0xFFFFFFFF
+        sid = session_id(collector, ip, a)
+        sessions.setdefault(sid, (sid, ip, a))
+        ids[i] = sid
+    return ids[inverse]
+
+
+def _states(scan: ScanResult, collector: str) -> tuple[pa.Table, list[tuple[int, str, int]]]:
     """The scan's state changes that name their peer. Zebra's shortened 8-byte records (1999-2001)
     carry no peer address and peer AS 0: they cannot be attributed to a session, so they are left out."""
     changes = [c for c in scan.state_changes if c.peer_ip]
-    return pa.Table.from_pydict({
-        "ts_us": [c.ts_us for c in changes],
-        "peer_ip": [c.peer_ip for c in changes],
-        "peer_asn": [c.peer_asn for c in changes],
-        "old_state": [c.old_state for c in changes],
-        "new_state": [c.new_state for c in changes],
-        "seq": list(range(len(changes))),
-    }, schema=STATE_SCHEMA)
-
-
-def parse_to_sink(path: str | Path, sink: Sink, *, kind: str, backend: str = "auto",
-                  flt: ElementFilter | None = None, progress: Callable[[int], None] | None = None) -> ParseStats:
-    """Stream the file's elements to ``sink`` as Arrow tables of ``STAGE_SCHEMA`` columns."""
-    started = time.perf_counter()
-    keep = None if flt is None or flt.is_empty else flt.matches
-    if keep is not None and kind == "rib":      # the parsers call RIB entries 'A'; the filter knows 'R'
-        matches = flt.matches
-        keep = lambda et, *rest: matches("R" if et == "A" else et, *rest)  # noqa: E731
-    parser = get_backend(backend)
-    if backend == "auto" and kind == "legacy":
-        parser = _second_backend() or parser
-    stats = _parse(parser, path, sink, kind, keep, progress)
-    if backend == "auto" and stats.elements == 0 and parser.name == "bgpkit" and kind in ("rib", "updates"):
-        # Nothing decoded from a file whose records are there: let bgpdump try, where installed.
-        second = _second_backend()
-        if second is not None:
-            stats = _parse(second, path, sink, kind, keep, progress)
-    stats.elapsed_s = time.perf_counter() - started
-    return stats
-
-
-def _second_backend():
-    try:
-        return get_backend("bgpdump")
-    except BackendUnavailable:
-        return None
-
-
-def _parse(parser, path, sink: Sink, kind: str, keep, progress) -> ParseStats:
-    stats = ParseStats(backend=parser.name)
-    if kind in ("rib", "updates", "legacy"):
-        for batch in parser.batches(str(path), keep, kind=kind):
-            table = to_table(batch, stats.elements)
-            sink(table)
-            stats.elements += len(batch)
-            stats.withdrawals += batch.elem_type.count("W")
-            lo, hi = (v.as_py() for v in pc.min_max(table["ts_us"]).values())
-            stats.first_ts_us = lo if stats.first_ts_us is None else min(lo, stats.first_ts_us)
-            stats.last_ts_us = hi if stats.last_ts_us is None else max(hi, stats.last_ts_us)
-            if progress:
-                progress(stats.elements)
-    return stats
+    ids = [session_id(collector, c.peer_ip, c.peer_asn) for c in changes]
+    table = pa.table({
+        "session_id": pa.array(ids, pa.int64()),
+        "ts_us": pa.array([c.ts_us for c in changes], pa.int64()),
+        "old_state": pa.array([c.old_state for c in changes], pa.uint8()),
+        "new_state": pa.array([c.new_state for c in changes], pa.uint8()),
+        "seq": pa.array(range(len(changes)), pa.int32()),
+    }, schema=STATES)
+    sessions = {sid: (sid, c.peer_ip, c.peer_asn) for sid, c in zip(ids, changes)}
+    return table, list(sessions.values())
 
 
 def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | None]:
@@ -139,6 +252,8 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
         return "failed", scan.problem
     if scan.kind == "unknown":
         types = ", ".join(f"{t}/{s}" for t, s in sorted(scan.record_types))
+        if not types:
+            return "failed", scan.problem or "no complete MRT record"
         return "failed", f"0 elements: no RIB or update records (MRT type/subtype {types})"
     if elements == 0 and not scan.state_changes:
         if scan.kind == "rib" and not scan.has_peer_index:

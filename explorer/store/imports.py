@@ -1,10 +1,10 @@
-"""Writing one imported file into the store: staged columns in, normalised rows out, in one transaction.
+"""Writing imported files into the store: a batch of parsed files and the routes they change, in
+one transaction (``intervals.derive``).
 
-The ingest side hands over Arrow batches with the columns of ``STAGE_SCHEMA`` (one row per element,
-in file order) and, at the end, a ``FileRecord``. Batches go to a connection-local temporary table
-while the parser is still reading; ``commit`` then, inside one transaction, adds the new sessions,
-prefixes, paths and community sets, the elements and state changes, the file's row and the route
-intervals it changes. If anything fails or the process dies before COMMIT, the store is as it was.
+The parser process hands over an Arrow IPC file of ``STAGED`` rows (content ids already computed,
+see ``explorer.store.ids``), the sessions and IPv6 prefix texts it met, and its state changes.
+Storing them is then a few statements a batch: no text is matched against a dictionary. If
+anything fails or the process dies before COMMIT, the store is as it was before the batch.
 """
 
 from __future__ import annotations
@@ -12,49 +12,38 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 
-from explorer.store.intervals import refresh_intervals
+import numpy as np
+
+from explorer.store.intervals import derive
 from explorer.store.store import Store
 
-# One row per element, in file order. ``FileImport`` dictionary-encodes the text columns (each
-# batch's distinct values once, and int32 codes per element): the store then matches each distinct
-# text with its id once per batch, and joins the elements on integer codes, not on strings.
-STAGE_SCHEMA = pa.schema([
-    ("ts_us", pa.int64()),
-    ("withdrawal", pa.bool_()),         # else an announcement, or a RIB entry in a RIB file
-    ("peer_ip", pa.string()),
-    ("peer_asn", pa.int64()),
-    ("prefix", pa.string()),
-    ("as_path", pa.string()),           # NULL for withdrawals
-    ("communities", pa.string()),       # space separated, NULL when none
-    ("seq", pa.int64()),
+# One row per element, as the parser process stages it.
+STAGED = pa.schema([
+    ("session_id", pa.int64()),
+    ("prefix_id", pa.int64()),
+    ("kind", pa.uint8()),               # 0 RIB entry, 1 announcement, 2 withdrawal
+    ("start_key", pa.int64()),          # microseconds * 4 + phase
+    ("path", pa.string()),              # NULL for withdrawals
+    ("seq", pa.int32()),
 ])
 
-# The dictionary-encoded columns of STAGE_SCHEMA, in the order of their number in ``_VALUES.col``.
-_DICTIONARIES = ("peer_ip", "prefix", "as_path", "communities")
-# What ``commit`` reads: the elements with each text as (batch b, code), and every batch's values.
-_ELEMENTS = pa.schema([("f", pa.int32()),        # the file's place among those committed together
-                       ("b", pa.int32()), ("ts_us", pa.int64()), ("withdrawal", pa.bool_()), ("ip", pa.int32()),
-                       ("peer_asn", pa.int64()), ("prefix", pa.int32()), ("path", pa.int32()),
-                       ("comm", pa.int32()), ("seq", pa.int64())])
-_VALUES = pa.schema([("col", pa.int32()), ("b", pa.int32()), ("code", pa.int32()), ("value", pa.string())])
-
-STATE_SCHEMA = pa.schema([
+STATES = pa.schema([
+    ("session_id", pa.int64()),
     ("ts_us", pa.int64()),
-    ("peer_ip", pa.string()),
-    ("peer_asn", pa.int64()),
-    ("old_state", pa.int64()),
-    ("new_state", pa.int64()),
-    ("seq", pa.int64()),
+    ("old_state", pa.uint8()),
+    ("new_state", pa.uint8()),
+    ("seq", pa.int32()),
 ])
-
-# The state changes of files committed together, each with its file's place (``f``).
-_STATES_F = STATE_SCHEMA.append(pa.field("f", pa.int32()))
 
 # Statuses whose content is in the store: importing the same bytes again adds nothing.
 KEPT = ("ok", "truncated", "damaged")
+
+# A batch (one transaction) holds files of up to about this many rows, or this many files: the open
+# routes are read once a batch, so bigger batches cost less; an interruption loses the batch.
+BATCH_ROWS = 4_000_000
+BATCH_FILES = 256
 
 
 @dataclass
@@ -82,11 +71,32 @@ class FileRecord:
     last_ts_us: int | None = None
 
 
-def find_imported(store: Store, sha256: str) -> tuple[int, str, str] | None:
-    """(file_id, path, status) of an earlier import of the same bytes whose content is kept."""
-    return store.con.execute(
-        f"SELECT file_id, path, status FROM files WHERE sha256 = ? AND status IN {KEPT} ORDER BY file_id LIMIT 1",
-        [sha256]).fetchone()
+@dataclass
+class Staged:
+    """One parsed file's rows and what they refer to, as the parser process left them."""
+
+    rows: str | None                            # Arrow IPC stream of STAGED rows, or None
+    sessions: list[tuple[int, str, int]]        # (session_id, peer_ip, peer_asn) of the record's collector
+    names: dict[int, str]                       # prefix_id -> text, IPv6
+    states: pa.Table | None                     # STATES
+
+
+def find_imported(con, sha256: str, filter_text: str | None) -> tuple[str, tuple | None]:
+    """What an earlier import of the same bytes means for this one.
+
+    ('new', None): nothing kept of these bytes. ('same', row): kept already, whole, or with this
+    same filter, so nothing is added. ('replace', row): kept with another filter, whose elements
+    this import does not all include or exceeds: the earlier import is replaced by this one.
+    ``row`` is (file_id, path, status, filter).
+    """
+    rows = con.execute(f"SELECT file_id, path, status, filter FROM files WHERE sha256 = ? AND status IN {KEPT} "
+                       "ORDER BY file_id", [sha256]).fetchall()
+    if not rows:
+        return "new", None
+    for row in rows:
+        if row[3] is None or row[3] == filter_text:
+            return "same", row
+    return "replace", rows[0]
 
 
 def kept_files(con) -> list[tuple[str, str]]:
@@ -94,117 +104,78 @@ def kept_files(con) -> list[tuple[str, str]]:
     return con.execute(f"SELECT path, sha256 FROM files WHERE status IN {KEPT} ORDER BY file_id").fetchall()
 
 
-class FileImport:
-    """Files on their way into the store. Not thread-safe: one thread feeds it.
+def store_batch(store: Store, files: list[tuple[FileRecord, Staged]], *, replaces: list[int] = ()) -> list[FileRecord]:
+    """Store parsed files, and the routes they change, in one transaction.
 
-    ``add`` only keeps the Arrow batches (no copy: they may live in a memory-mapped file); ``commit``
-    hands them to DuckDB as registered Arrow tables, so a small file costs a few statements, not a
-    few per batch. Usually one file; ``next_file`` starts another, and ``commit_many`` stores them
-    all in one transaction (the demo's hundreds of small files: the statements are the cost).
+    ``replaces``: file ids of earlier imports of the same bytes (with another filter) that these
+    take the place of: their rows go, and the routes they touched are derived again.
+    Sets each record's ``file_id`` and adds the time spent here to its ``elapsed_s``.
     """
+    started = time.perf_counter()
+    con = store.cursor()
+    registered: list[str] = []
 
-    def __init__(self, store: Store):
-        self.store = store
-        self.con = store.cursor()
-        self._elements: list[pa.RecordBatch] = []
-        self._values: list[pa.RecordBatch] = []
-        self._file = 0
-        self.rows = 0
+    def register(name: str, table: pa.Table) -> None:
+        con.register(name, table)
+        registered.append(name)
 
-    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        """Append parsed elements (``STAGE_SCHEMA`` columns) of the current file."""
-        for rb in batch.to_batches() if isinstance(batch, pa.Table) else [batch]:
-            self._add(rb)
-
-    def next_file(self) -> None:
-        """What ``add`` gets from now on belongs to the next file of ``commit_many``."""
-        self._file += 1
-
-    def _add(self, rb: pa.RecordBatch) -> None:
-        b, n = len(self._elements), rb.num_rows
-        codes = [_encoded(rb.column(name)) for name in _DICTIONARIES]
-        self._elements.append(pa.record_batch([
-            _constant(self._file, n), _constant(b, n), rb.column("ts_us"), rb.column("withdrawal"),
-            codes[0].indices, rb.column("peer_asn"), codes[1].indices, codes[2].indices, codes[3].indices,
-            rb.column("seq")], schema=_ELEMENTS))
-        for column, enc in enumerate(codes):
-            values = enc.dictionary
-            self._values.append(pa.record_batch([
-                _constant(column, len(values)), _constant(b, len(values)),
-                pa.array(np.arange(len(values), dtype=np.int32)), values], schema=_VALUES))
-        self.rows += n
-
-    def commit(self, record: FileRecord, state_changes: pa.Table | None = None) -> FileRecord:
-        """Normalise the staged elements of one file into the store in one transaction.
-
-        Sets ``record.file_id`` and adds the time spent here to ``record.elapsed_s``.
-        """
-        return self.commit_many([(record, state_changes)])[0]
-
-    def commit_many(self, files: list[tuple[FileRecord, pa.Table | None]]) -> list[FileRecord]:
-        """The staged files (in ``next_file`` order) in one transaction, all of one collector."""
-        con = self.con
-        started = time.perf_counter()
-        records = [r for r, _ in files]
-        collector = records[0].collector
-        if any(r.collector != collector for r in records):
-            raise ValueError("files of one transaction must be of one collector")
-        states = [(i, t) for i, (_, t) in enumerate(files) if t is not None and t.num_rows]
-        con.register("_states", pa.concat_tables(
-            [t.append_column("f", pa.array([i] * t.num_rows, pa.int32())) for i, t in states])
-            if states else _STATES_F.empty_table())
-        con.register("stage", pa.Table.from_batches(self._elements, schema=_ELEMENTS))
-        con.register("stage_values", pa.Table.from_batches(self._values, schema=_VALUES))
-        with self.store.transaction(con):
-            # Only these files are being imported: replace any failed attempt at the same bytes.
-            con.execute("DELETE FROM files WHERE list_contains(?, sha256) AND status NOT IN " + str(KEPT),
-                        [[r.sha256 for r in records]])
-            ids = [row[0] for row in con.execute("SELECT nextval('file_ids') FROM range(?)", [len(records)])
-                   .fetchall()]
-            for r, file_id in zip(records, ids):
-                r.file_id = file_id
-            con.register("_files", pa.table({"f": pa.array(np.arange(len(records), dtype=np.int32)),
-                                             "file_id": pa.array(ids, pa.int32()),
-                                             "rib": pa.array([r.kind == "rib" for r in records])}))
-            _add_dimensions(con, collector)
-            con.execute(f"""
-                INSERT INTO elements
-                SELECT make_timestamp(st.ts_us), s.session_id, p.id,
-                       CASE WHEN st.withdrawal THEN 2 WHEN fl.rib THEN 0 ELSE 1 END,
-                       pa.id, c.id, fl.file_id, st.seq
-                FROM stage st
-                JOIN _files fl ON fl.f = st.f
-                JOIN (SELECT d.b, d.code, x.session_id, x.peer_asn FROM stage_values d
-                      JOIN sessions x ON x.collector = ? AND x.peer_ip = d.value WHERE d.col = 0) s
-                  ON s.b = st.b AND s.code = st.ip AND s.peer_asn = st.peer_asn
-                JOIN ({_ids(1, "prefixes", "prefix_id", "prefix")}) p
-                  ON p.b = st.b AND p.code = st.prefix
-                LEFT JOIN ({_ids(2, "paths", "path_id", "path")}) pa
-                  ON pa.b = st.b AND pa.code = st.path
-                LEFT JOIN ({_ids(3, "communities", "community_id", "communities")}) c
-                  ON c.b = st.b AND c.code = st.comm""", [collector])
+    sources = []
+    try:
+        with store.transaction(con):
+            con.execute(f"DELETE FROM files WHERE list_contains(?, sha256) AND status NOT IN {KEPT}",
+                        [[r.sha256 for r, _ in files]])
+            if replaces:
+                con.execute("DELETE FROM files WHERE file_id IN (SELECT unnest(?::INTEGER[]))", [list(replaces)])
+            sessions, names, states, rows = {}, {}, [], []
+            for record, staged in files:
+                record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
+                _insert_file_row(con, record)
+                for sid, ip, asn in staged.sessions:
+                    sessions.setdefault(sid, (sid, record.collector, ip, asn))
+                names.update(staged.names)
+                if staged.rows is not None:
+                    source = pa.memory_map(staged.rows)
+                    sources.append(source)
+                    table = pa.ipc.open_stream(source).read_all()
+                    rows.append(table.append_column("file_id", pa.array(np.full(table.num_rows, record.file_id,
+                                                                                 dtype=np.int32))))
+                if staged.states is not None and staged.states.num_rows:
+                    states.append(staged.states.append_column(
+                        "file_id", pa.array(np.full(staged.states.num_rows, record.file_id, dtype=np.int32))))
+            if sessions:
+                values = list(sessions.values())
+                register("_sessions", pa.table({
+                    "session_id": pa.array([v[0] for v in values], pa.int64()),
+                    "collector": pa.array([v[1] for v in values], pa.string()),
+                    "peer_ip": pa.array([v[2] for v in values], pa.string()),
+                    "peer_asn": pa.array([v[3] for v in values], pa.uint64())}))
+                con.execute("INSERT INTO sessions SELECT n.* FROM _sessions n "
+                            "ANTI JOIN sessions s ON s.session_id = n.session_id")
+            if names:
+                register("_names", pa.table({"prefix_id": pa.array(list(names), pa.int64()),
+                                             "prefix": pa.array(list(names.values()), pa.string())}))
+                con.execute("INSERT INTO prefix_names SELECT n.* FROM _names n "
+                            "ANTI JOIN prefix_names p ON p.prefix_id = n.prefix_id")
             if states:
-                con.execute("""
-                INSERT INTO state_changes
-                SELECT make_timestamp(x.ts_us), s.session_id, x.old_state, x.new_state, fl.file_id, x.seq
-                FROM _states x JOIN _files fl ON fl.f = x.f JOIN sessions s
-                  ON s.collector = ? AND s.peer_ip = x.peer_ip AND s.peer_asn = x.peer_asn""", [collector])
-            for r in records:
-                _insert_file_row(con, r)
-            keys = [k for k in map(_first_key, records) if k is not None]
-            refresh_intervals(con, ids, first_key=min(keys) if len(keys) == len(records) else None,
-                              resets=bool(states),
-                              complete_rib=any(r.kind == "rib" and r.status == "ok" and not r.filter
-                                               for r in records))
-        for name in ("_states", "stage", "stage_values", "_files"):
-            con.unregister(name)
-        spent = (time.perf_counter() - started) / len(records)
-        for r in records:
-            r.elapsed_s += spent
-        return records
-
-    def close(self) -> None:
-        self.con.close()
+                register("_states", pa.concat_tables(states))
+                con.execute("""INSERT INTO state_changes
+                               SELECT make_timestamp(ts_us), session_id, old_state, new_state, file_id, seq FROM _states""")
+            register("_new", pa.concat_tables(rows) if rows else STAGED.append(pa.field("file_id", pa.int32()))
+                     .empty_table())
+            derive(con, [r.file_id for r, _ in files], new="_new", removed=replaces)
+    finally:
+        for name in registered:
+            try:
+                con.unregister(name)
+            except Exception:
+                pass
+        con.close()
+        for source in sources:
+            source.close()
+    spent = (time.perf_counter() - started) / max(1, len(files))
+    for record, _ in files:
+        record.elapsed_s += spent
+    return [r for r, _ in files]
 
 
 def record_outcome(store: Store, record: FileRecord) -> FileRecord:
@@ -214,60 +185,6 @@ def record_outcome(store: Store, record: FileRecord) -> FileRecord:
         record.file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
         _insert_file_row(con, record)
     return record
-
-
-def _encoded(column: pa.Array) -> pa.DictionaryArray:
-    return column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
-
-
-def _ids(column: int, table: str, id_column: str, text_column: str) -> str:
-    """(batch, code) -> the store's id of that text, for one dictionary of the staged file."""
-    return (f"SELECT d.b, d.code, x.{id_column} AS id FROM stage_values d JOIN {table} x ON x.{text_column} = d.value "
-            f"WHERE d.col = {column}")
-
-
-def _constant(value: int, n: int) -> pa.Array:
-    return pa.nulls(n, pa.int32()).fill_null(value)
-
-
-def _first_key(record: FileRecord) -> int | None:
-    """The earliest ordering key the file can hold (see intervals.py), from what the ingest counted."""
-    times = [t for t in (record.first_ts_us, record.snapshot_ts_us) if t is not None]
-    return min(times) * 4 if times else None
-
-
-def _add_dimensions(con, collector: str) -> None:
-    """New sessions, prefixes, paths and community sets of the staged file, each stored once.
-
-    Only the distinct values of each staged batch are compared with the store's, never one row per element.
-    """
-    con.execute("""
-        INSERT INTO sessions
-        SELECT (SELECT coalesce(max(session_id), 0) FROM sessions) + row_number() OVER (), ?, n.peer_ip, n.peer_asn
-        FROM (
-            SELECT DISTINCT peer_ip, peer_asn FROM (
-                SELECT d.value AS peer_ip, e.peer_asn
-                FROM (SELECT DISTINCT b, ip, peer_asn FROM stage) e
-                JOIN stage_values d ON d.col = 0 AND d.b = e.b AND d.code = e.ip
-                UNION ALL SELECT peer_ip, peer_asn FROM _states)
-        ) n ANTI JOIN (SELECT * FROM sessions WHERE collector = ?) s
-            ON s.peer_ip = n.peer_ip AND s.peer_asn = n.peer_asn""", [collector, collector])
-    con.execute("""
-        INSERT INTO prefixes
-        SELECT (SELECT coalesce(max(prefix_id), 0) FROM prefixes) + row_number() OVER (), n.prefix,
-               CASE WHEN contains(n.prefix, ':') THEN 6 ELSE 4 END, CAST(split_part(n.prefix, '/', 2) AS UTINYINT)
-        FROM (SELECT DISTINCT value AS prefix FROM stage_values WHERE col = 1) n ANTI JOIN prefixes p ON p.prefix = n.prefix""")
-    con.execute("""
-        INSERT INTO paths
-        SELECT (SELECT coalesce(max(path_id), 0) FROM paths) + row_number() OVER (), n.as_path,
-               TRY_CAST(regexp_extract(n.as_path, '(\\d+)$', 1) AS UBIGINT)
-        FROM (SELECT DISTINCT value AS as_path FROM stage_values WHERE col = 2) n
-        ANTI JOIN paths p ON p.path = n.as_path""")
-    con.execute("""
-        INSERT INTO communities
-        SELECT (SELECT coalesce(max(community_id), 0) FROM communities) + row_number() OVER (), n.c
-        FROM (SELECT DISTINCT value AS c FROM stage_values WHERE col = 3) n
-        ANTI JOIN communities c ON c.communities = n.c""")
 
 
 def _insert_file_row(con, r: FileRecord) -> None:

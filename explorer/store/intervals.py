@@ -17,115 +17,127 @@ updates, then a drop of the session, which also ends what was announced in that 
 broken by sha256, never by import order, so files of one collector may be imported in any order
 and the intervals come out the same.
 
-Incremental refresh. Importing a file with earliest key t0 can only change intervals of the
-sessions it touches that were open at t0 or start after it. For each such session the bound is the
-earliest start among them (at most t0); intervals from the bound on are deleted and derived again
-from the events from the bound on. Importing files in time order keeps that work proportional to
-the new file.
+Derivation in bulk. A batch of files is stored in one transaction, and ``derive`` turns their rows
+into routes in it. A batch whose earliest key is k0 can only change
+routes of the (session, prefix) pairs it touches, and of the sessions it resets, that were open at
+k0 or start after it. Those are read back (the open ones from ``routes_open``, whose size is that
+of the routing tables; closed ones only when a batch lands before data already stored, which the
+time order of ``routes`` lets the scan skip otherwise), derived again together with the batch, and
+written back. So importing in time order costs one pass over the open routes per batch, however
+long the history already stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 
-# Events of the affected sessions from their bound on, with their ordering key and tie-breakers.
-_EVENTS = """
-    ev AS (
-        SELECT e.session_id, e.prefix_id, e.path_id, e.kind,
-               CASE WHEN e.kind = 0 THEN epoch_us(f.snapshot_ts) * 4 ELSE epoch_us(e.ts) * 4 + 1 END AS k,
-               f.order_key AS tb,
-               CASE WHEN e.kind = 0 THEN 0 ELSE e.seq END AS sub,
-               a.bound
-        FROM elements e
-        JOIN affected a ON a.session_id = e.session_id
-        JOIN files f ON f.file_id = e.file_id
-        WHERE e.ts >= make_timestamp(a.bound // 4)
-    ),
-    held AS (
-        -- the next event of the same (session, prefix); entries of one RIB dump share (k, tb, sub),
-        -- so the next *group* of equal keys is the next event
-        SELECT * FROM (
-            SELECT session_id, prefix_id, path_id, kind, k,
-                   first_value(k) OVER (PARTITION BY session_id, prefix_id ORDER BY k, tb, sub
-                                        GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
-            FROM ev WHERE k >= bound)
-        WHERE kind <> 2
-    )
-"""
-
-# Intervals of the sessions in the temporary table ``affected`` from their bound on. An interval
-# ends at the next event for its (session, prefix) or the session's next reset, whichever is first.
-_DERIVE = f"""
-    INSERT INTO intervals
-    WITH {_EVENTS}
-    SELECT h.session_id, h.prefix_id, h.path_id,
-           make_timestamp(h.k // 4),
-           make_timestamp(least(h.next_k, r.reset_key) // 4),
-           h.k, least(h.next_k, r.reset_key)
-    FROM held h
-    ASOF LEFT JOIN session_resets r ON r.session_id = h.session_id AND r.reset_key > h.k
-"""
+_COLUMNS = "session_id, prefix_id, kind, start_key, path, file_id, seq"
 
 
-def refresh_intervals(con: duckdb.DuckDBPyConnection, file_ids: int | list[int], *, first_key: int | None = None,
-                      resets: bool = True, complete_rib: bool = True) -> None:
-    """Bring ``session_resets`` and ``intervals`` up to date after ``file_ids`` were added.
-
-    ``file_ids``: one id, or the consecutive ids of files committed together. Runs inside the
-    caller's transaction. What the caller already knows saves statements (a file of a few hundred
-    elements costs more in statements than in rows): ``first_key``, a key no later than the files'
-    earliest event; ``resets``, False when they have no state changes; ``complete_rib``, False
-    unless one of them is a complete RIB dump.
-    """
-    ids = [file_ids] if isinstance(file_ids, int) else sorted(file_ids)
-    lo, hi = ids[0], ids[-1]
-    if hi - lo + 1 != len(ids):
-        raise ValueError(f"file ids committed together must be consecutive: {ids}")
-    if resets:
-        con.execute("""
-            INSERT INTO session_resets
-            SELECT session_id, epoch_us(ts) * 4 + 2, file_id FROM state_changes
-            WHERE file_id BETWEEN ? AND ? AND old_state = 6 AND new_state <> 6""", [lo, hi])
-    if complete_rib:
-        con.execute("""
-            INSERT INTO session_resets
-            SELECT DISTINCT e.session_id, epoch_us(f.snapshot_ts) * 4, f.file_id
-            FROM elements e JOIN files f ON f.file_id = e.file_id
-            WHERE f.file_id BETWEEN ? AND ? AND e.file_id BETWEEN ? AND ?
-              AND f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL""", [lo, hi, lo, hi])
-    t0 = first_key
-    if t0 is None:
-        t0 = con.execute("""
-            SELECT least(
-                (SELECT epoch_us(min(ts)) * 4 FROM elements WHERE file_id BETWEEN $1 AND $2),
-                (SELECT epoch_us(min(snapshot_ts)) * 4 FROM files WHERE file_id BETWEEN $1 AND $2),
-                (SELECT epoch_us(min(ts)) * 4 FROM state_changes WHERE file_id BETWEEN $1 AND $2))""",
-                         [lo, hi]).fetchone()[0]
-    if t0 is None:
+def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str | None = None,
+           removed: Iterable[int] = ()) -> None:
+    """Store the rows of the files ``file_ids`` (the relation named ``new``, with the columns of
+    ``routes`` but ``end_key``) as routes, and drop every row of ``removed`` files (an import being
+    replaced), deriving again the routes they change. Runs inside the caller's transaction; the
+    files' own rows (``files``, ``state_changes``) must already be there."""
+    ids, gone = sorted(set(file_ids)), sorted(set(removed))
+    if not ids and not gone:
         return
-    # Per touched session, the bound: t0, or the start of its earliest route still open at t0.
+    new = new or "(SELECT * FROM routes WHERE false)"
+    con.execute("CREATE OR REPLACE TEMP TABLE _batch AS SELECT unnest(?::INTEGER[]) AS file_id", [ids])
+    con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT unnest(?::INTEGER[]) AS file_id", [gone])
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE affected AS
-        WITH touched AS (
-            SELECT DISTINCT session_id FROM elements WHERE file_id BETWEEN $1 AND $2
-            UNION SELECT DISTINCT session_id FROM state_changes WHERE file_id BETWEEN $1 AND $2
-        ), open_at AS (
-            SELECT i.session_id, min(i.start_key) AS k FROM intervals i SEMI JOIN touched t USING (session_id)
-            WHERE i.end_key IS NULL OR i.end_key > $3
-            GROUP BY i.session_id
+        INSERT INTO session_resets
+        SELECT session_id, epoch_us(ts) * 4 + 2, file_id FROM state_changes
+        WHERE file_id IN (SELECT file_id FROM _batch) AND old_state = 6 AND new_state <> 6""")
+    con.execute(f"""
+        INSERT INTO session_resets
+        SELECT DISTINCT p.session_id, p.start_key, p.file_id
+        FROM {new} p JOIN files f USING (file_id)
+        WHERE p.kind = 0 AND f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL""")
+    # What the batch changes: the pairs it (or a removed file) touches, the sessions it (or a
+    # removed file) resets, from the earliest key among them on.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _changed AS
+        SELECT session_id, prefix_id, start_key FROM {new}
+        UNION ALL SELECT session_id, prefix_id, start_key FROM routes_open WHERE file_id IN (SELECT file_id FROM _gone)
+        UNION ALL SELECT session_id, prefix_id, start_key FROM routes WHERE file_id IN (SELECT file_id FROM _gone)""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _reset AS
+        SELECT session_id, min(reset_key) AS k FROM session_resets
+        WHERE file_id IN (SELECT file_id FROM _batch UNION ALL SELECT file_id FROM _gone) GROUP BY session_id""")
+    k0 = con.execute("SELECT least((SELECT min(start_key) FROM _changed), (SELECT min(k) FROM _reset))").fetchone()[0]
+    if gone:
+        for table in ("routes_open", "routes", "state_changes", "session_resets"):
+            con.execute(f"DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM _gone)")
+    if k0 is None:
+        _finish(con, ids)
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT session_id, prefix_id FROM _changed")
+    # Rows already derived that the batch may change, with their place (to delete them).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _old AS
+        SELECT o.rowid AS rid, true AS open, {_prefixed('o')}
+        FROM routes_open o
+        LEFT JOIN _touched t ON t.session_id = o.session_id AND t.prefix_id = o.prefix_id
+        LEFT JOIN _reset r ON r.session_id = o.session_id
+        WHERE t.session_id IS NOT NULL OR r.session_id IS NOT NULL
+        UNION ALL
+        SELECT c.rowid, false, {_prefixed('c')}
+        FROM routes c
+        LEFT JOIN _touched t ON t.session_id = c.session_id AND t.prefix_id = c.prefix_id
+        LEFT JOIN _reset r ON r.session_id = c.session_id
+        WHERE c.end_key >= $1 AND (t.session_id IS NOT NULL OR r.session_id IS NOT NULL)""", [k0])
+    # Each event's route ends at the next group of events of its (session, prefix) (entries of
+    # one RIB dump share their key and position, and so form one group), or at its session's
+    # next reset, whichever comes first. A withdrawal's row ends where it starts.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _derived AS
+        WITH ev AS (
+            SELECT e.*, f.order_key AS tb, CASE WHEN e.kind = 0 THEN 0 ELSE e.seq END AS sub
+            FROM (SELECT {_COLUMNS} FROM _old
+                  UNION ALL SELECT {_COLUMNS} FROM {new}) e
+            JOIN files f USING (file_id)
+        ), nx AS (
+            SELECT *, first_value(start_key) OVER (PARTITION BY session_id, prefix_id ORDER BY start_key, tb, sub
+                                                   GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
+            FROM ev
         )
-        SELECT t.session_id, least($3, o.k) AS bound
-        FROM touched t LEFT JOIN open_at o USING (session_id)""", [lo, hi, t0])
-    con.execute("""
-        DELETE FROM intervals USING affected a
-        WHERE intervals.session_id = a.session_id AND intervals.start_key >= a.bound""")
-    con.execute(_DERIVE)
+        SELECT {_prefixed('nx')},
+               CASE WHEN nx.kind = 2 THEN nx.start_key ELSE least(nx.next_k, r.reset_key) END AS end_key
+        FROM nx ASOF LEFT JOIN session_resets r ON r.session_id = nx.session_id AND r.reset_key > nx.start_key""")
+    counts = con.execute("SELECT count(*) FILTER (WHERE open), count(*) FILTER (WHERE NOT open) FROM _old").fetchone()
+    if counts[0]:
+        con.execute("DELETE FROM routes_open WHERE rowid IN (SELECT rid FROM _old WHERE open)")
+    if counts[1]:
+        con.execute("DELETE FROM routes WHERE rowid IN (SELECT rid FROM _old WHERE NOT open)")
+    # In the order the parser staged them (see schema.py): what compresses best.
+    con.execute(f"""INSERT INTO routes_open SELECT {_COLUMNS}, NULL FROM _derived WHERE end_key IS NULL
+                    ORDER BY file_id, seq""")
+    con.execute(f"""INSERT INTO routes SELECT {_COLUMNS}, end_key FROM _derived WHERE end_key IS NOT NULL
+                    ORDER BY file_id, seq""")
+    _finish(con, ids)
 
 
-def rebuild_all_intervals(con: duckdb.DuckDBPyConnection) -> None:
-    """Derive every interval from scratch (used by tests to check the incremental refresh)."""
-    con.execute("DELETE FROM intervals")
-    con.execute("CREATE OR REPLACE TEMP TABLE affected AS "
-                "SELECT DISTINCT session_id, 0::BIGINT AS bound FROM elements")
-    con.execute(_DERIVE)
-    con.execute("DROP TABLE affected")
+def _prefixed(alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in _COLUMNS.split(","))
+
+
+def _finish(con: duckdb.DuckDBPyConnection, ids: list[int]) -> None:
+    for table in ("_batch", "_gone", "_changed", "_reset", "_touched", "_old", "_derived"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def rebuild_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Derive every route from scratch (tests use it to check the incremental derivation): every
+    row is taken out and derived again in one batch."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _all AS SELECT {_COLUMNS} FROM routes_open "
+                f"UNION ALL SELECT {_COLUMNS} FROM routes")
+    for table in ("routes_open", "routes", "session_resets"):
+        con.execute(f"DELETE FROM {table}")
+    ids = [r[0] for r in con.execute("SELECT DISTINCT file_id FROM _all").fetchall()]
+    ids += [r[0] for r in con.execute("SELECT DISTINCT file_id FROM state_changes").fetchall()]
+    derive(con, ids, new="_all")
+    con.execute("DROP TABLE _all")

@@ -1,39 +1,48 @@
 """The store's tables, and how a store of an older schema becomes the current one.
 
-Layout, and why:
+Layout (schema 3), and why:
 
 * ``files``: one row per file the user imported, whatever became of it (status and reason), so
-  that a second import of the same content is recognised by its sha256 and skipped.
-* ``sessions``: a peer session is (collector, peer IP, peer ASN). ADD-PATH routes of one session
-  stay one peer.
-* ``prefixes``, ``paths``, ``communities``: each distinct text stored once; elements refer to ids.
-* ``elements``: every element read, in file order (``seq``), with microsecond timestamps.
-  ``kind`` is 0 for a RIB entry, 1 for an announcement, 2 for a withdrawal.
+  that a second import of the same content (and filter) is recognised by its sha256 and skipped.
+* ``sessions``: a peer session is (collector, peer IP, peer ASN); its id is a hash of the three
+  (``explorer.store.ids``), so any process computes it without asking the store.
+* ``prefix_names``: the text of every IPv6 prefix (IPv4 texts follow from their ids).
+* ``routes_open`` and ``routes``: one row per element (RIB entry, announcement, withdrawal).
+  ``start_key`` orders events (``intervals.py``); a RIB entry's is its dump's snapshot time. A
+  row of an announcement or RIB entry is also the route it started: held by ``session_id`` for
+  ``prefix_id`` over ``path`` from ``start_key`` to ``end_key`` (exclusive). Routes still held
+  (``end_key`` unknown) live in ``routes_open``, which stays as small as the routing tables the
+  collectors' sessions hold; a route that ends moves to ``routes``, which only grows, in time
+  order, so its zone maps skip old days. A withdrawal's row goes to ``routes`` with
+  ``end_key = start_key``. Paths are kept as their text: DuckDB's dictionary and FSST
+  compression store them in fewer bytes than a 64-bit id plus a table of texts would.
+* Rows are stored a batch of files at a time (``imports.store_batch``), with the routes they change
+  derived in the same transaction: one pass over the open routes per batch, not per file. Rows
+  keep the order the parser staged them in: update files in file order (one message's prefixes
+  share a path), RIB dumps sorted by session and prefix (a session's table then takes a few bytes
+  a row).
 * ``state_changes``: BGP FSM changes of a session (1 Idle .. 6 Established).
-* ``intervals``: the routes held, derived from the three tables above. A row says that
-  ``session_id`` held a route to ``prefix_id`` over ``path_id`` from ``start_ts`` (inclusive) to
-  ``end_ts`` (exclusive; NULL while nothing imported so far ended it). Every later query ("which
-  routes were held at t", "how many sessions saw each prefix at each instant") reads this table.
-  ``start_key``/``end_key`` are the ordering keys the derivation uses (see ``intervals.py``);
-  ``session_resets`` holds the instants that end all of a session's routes.
+* ``session_resets``: instants that end all of a session's routes (it left Established, or a
+  complete RIB dump of it was taken).
 
-No table has a PRIMARY KEY or UNIQUE constraint: there is one writer, it de-duplicates with
-anti-joins, and DuckDB's constraint indexes would slow bulk inserts of tens of millions of rows.
-Every table is plain columns, so the same layout can be written as Parquet partitioned by
-collector and day (``Store.export_parquet``) and read back by DuckDB or a distributed engine.
+What the analyses do not read is not kept: communities, next hops and the other attributes.
+The filter reads communities while the file is parsed.
+
+Times: ``start_key``/``end_key`` are ``microseconds * 4 + phase``; ``intervals`` (a view) gives
+them as timestamps too. No table has a PRIMARY KEY or UNIQUE constraint: there is one writer, it
+de-duplicates with anti-joins, and DuckDB's constraint indexes would slow bulk inserts.
 """
 
-SCHEMA_VERSION = 2
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+SCHEMA_VERSION = 3
 
 # Schema 2: the registry, so that a historical window maps prefixes and ASes to countries as the
 # Regional Internet Registries had them then (see explorer/registry).
-#
-# * ``registry_files``: one row per imported registry file: its kind ('delegation', 'asnames',
-#   'as2org'), the registry and the date the file describes (from its header, else its name).
-# * ``registry_ranges``: address blocks of delegation files. ``lo``/``hi`` (inclusive) are the
-#   IPv4 address as a number, or the upper 64 bits of an IPv6 address.
-# * ``registry_asns``: AS number blocks of delegation files.
-# * ``as_names``: AS names (and the country an AS-names or AS-to-organisation file gives).
 REGISTRY = """
 CREATE SEQUENCE registry_file_ids START 1;
 CREATE TABLE registry_files (
@@ -51,9 +60,41 @@ CREATE TABLE registry_asns (file_id INTEGER, lo UBIGINT, hi UBIGINT, cc VARCHAR)
 CREATE TABLE as_names (file_id INTEGER, asn UBIGINT, name VARCHAR, cc VARCHAR);
 """
 
-CREATE = """
-CREATE TABLE meta (key VARCHAR, value VARCHAR);
+_ROW = """
+    session_id BIGINT,
+    prefix_id  BIGINT,
+    kind       UTINYINT,        -- 0 RIB entry, 1 announcement, 2 withdrawal
+    start_key  BIGINT,          -- microseconds * 4 + phase (intervals.py)
+    path       VARCHAR,         -- as received, e.g. '2914 1239 4837 131279' or '3 4 {5,6}'; NULL: withdrawal
+    file_id    INTEGER,
+    seq        INTEGER          -- position in its file
+"""
 
+ROUTES = f"""
+CREATE TABLE routes_open ({_ROW}, end_key BIGINT);
+CREATE TABLE routes ({_ROW}, end_key BIGINT);
+CREATE TABLE prefix_names (prefix_id BIGINT, prefix VARCHAR);
+CREATE TABLE state_changes (
+    ts         TIMESTAMP,
+    session_id BIGINT,
+    old_state  UTINYINT,
+    new_state  UTINYINT,
+    file_id    INTEGER,
+    seq        INTEGER
+);
+CREATE TABLE session_resets (session_id BIGINT, reset_key BIGINT, file_id INTEGER);
+"""
+
+SESSIONS = """
+CREATE TABLE sessions (
+    session_id BIGINT,
+    collector  VARCHAR,
+    peer_ip    VARCHAR,
+    peer_asn   UBIGINT
+);
+"""
+
+FILES = """
 CREATE SEQUENCE file_ids START 1;
 CREATE TABLE files (
     file_id       INTEGER,
@@ -63,7 +104,7 @@ CREATE TABLE files (
     order_key     BIGINT,       -- from sha256: breaks ties between files at one instant, whatever the import order
     kind          VARCHAR,      -- 'rib' | 'updates' | 'legacy' | 'unknown'
     collector     VARCHAR,
-    backend       VARCHAR,
+    backend       VARCHAR,      -- the backend whose reading was kept
     first_ts      TIMESTAMP,
     last_ts       TIMESTAMP,
     snapshot_ts   TIMESTAMP,    -- RIB dumps: the instant the dump describes (first record)
@@ -78,71 +119,32 @@ CREATE TABLE files (
     imported_at   TIMESTAMP,
     elapsed_s     DOUBLE
 );
+"""
 
-CREATE TABLE sessions (
-    session_id INTEGER,
-    collector  VARCHAR,
-    peer_ip    VARCHAR,
-    peer_asn   UBIGINT
-);
+# Readers' views: the routes held (with timestamps), and the IPv4 text of an id.
+VIEWS = """
+CREATE MACRO v4_text(id) AS printf('%d.%d.%d.%d/%d', (id >> 30) & 255, (id >> 22) & 255, (id >> 14) & 255,
+                                   (id >> 6) & 255, id & 63);
+CREATE VIEW intervals AS
+    SELECT session_id, prefix_id, path, start_key, end_key, make_timestamp(start_key // 4) AS start_ts,
+           make_timestamp(end_key // 4) AS end_ts, kind, file_id
+    FROM routes WHERE kind <> 2
+    UNION ALL
+    SELECT session_id, prefix_id, path, start_key, NULL, make_timestamp(start_key // 4), NULL, kind, file_id
+    FROM routes_open;
+"""
 
-CREATE TABLE prefixes (
-    prefix_id INTEGER,
-    prefix    VARCHAR,
-    af        UTINYINT,         -- 4 or 6
-    length    UTINYINT
-);
+CREATE = "CREATE TABLE meta (key VARCHAR, value VARCHAR);" + FILES + SESSIONS + ROUTES + VIEWS + REGISTRY
 
-CREATE TABLE paths (
-    path_id    INTEGER,
-    path       VARCHAR,         -- as received, e.g. '2914 1239 4837 131279' or '3 4 {5,6}'
-    origin_asn UBIGINT          -- last AS of the path; NULL when the path ends in an AS_SET
-);
 
-CREATE TABLE communities (
-    community_id INTEGER,
-    communities  VARCHAR        -- space separated, in the order received
-);
+def _to_3(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 2 -> 3: content ids, routes with their ends in one table, paths as text.
 
-CREATE TABLE elements (
-    ts           TIMESTAMP,     -- microseconds
-    session_id   INTEGER,
-    prefix_id    INTEGER,
-    kind         UTINYINT,      -- 0 RIB entry, 1 announcement, 2 withdrawal
-    path_id      INTEGER,       -- NULL for withdrawals
-    community_id INTEGER,
-    file_id      INTEGER,
-    seq          INTEGER        -- position in its file
-);
+    Every element is derived again (intervals.py); communities are dropped (no analysis reads them)."""
+    from explorer.store.migrate import to_content_ids
 
-CREATE TABLE state_changes (
-    ts         TIMESTAMP,
-    session_id INTEGER,
-    old_state  UTINYINT,
-    new_state  UTINYINT,
-    file_id    INTEGER,
-    seq        INTEGER
-);
+    to_content_ids(con)
 
--- Instants at which a session's routes all end: it left Established, or a complete RIB dump of it
--- was taken (routes it no longer lists are gone). Derived, like intervals.
-CREATE TABLE session_resets (
-    session_id INTEGER,
-    reset_key  BIGINT,
-    file_id    INTEGER
-);
 
-CREATE TABLE intervals (
-    session_id INTEGER,
-    prefix_id  INTEGER,
-    path_id    INTEGER,
-    start_ts   TIMESTAMP,
-    end_ts     TIMESTAMP,       -- exclusive; NULL: still held at the end of the data
-    start_key  BIGINT,
-    end_key    BIGINT
-);
-""" + REGISTRY
-
-# version -> SQL that brings a store of (version - 1) to version. A later change to the tables adds
-# its statements here and raises SCHEMA_VERSION.
-MIGRATIONS: dict[int, str] = {2: REGISTRY}
+# version -> what brings a store of (version - 1) to version: SQL, or a function of the connection.
+MIGRATIONS: dict[int, str | Callable[[duckdb.DuckDBPyConnection], None]] = {2: REGISTRY, 3: _to_3}

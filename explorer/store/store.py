@@ -105,7 +105,11 @@ class Store:
         self.con = _connect(self.path, False)
         with self.transaction():
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                self.con.execute(MIGRATIONS[step])
+                migration = MIGRATIONS[step]
+                if callable(migration):
+                    migration(self.con)
+                else:
+                    self.con.execute(migration)
             self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
         self.migrated_from = (version, backup)
 

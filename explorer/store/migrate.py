@@ -1,0 +1,69 @@
+"""Schema 2 -> 3: the dictionary ids of schema 2 become content ids, elements become pending rows.
+
+Schema 2 kept every text once in ``sessions``, ``prefixes``, ``paths`` and ``communities`` and
+referred to them by row numbers only that store knew. Schema 3 computes ids from content
+(``explorer.store.ids``) and keeps paths as text; the routes are then derived again from the
+elements (``intervals.derive``), so a migrated store equals one imported afresh (communities,
+which no analysis reads, are left behind).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from explorer.store.ids import is_v4, prefix_ids, session_id
+from explorer.store.intervals import derive
+from explorer.store.schema import ROUTES, SESSIONS, VIEWS
+
+_OLD = ("elements", "intervals", "session_resets", "state_changes", "paths", "communities", "prefixes", "sessions")
+
+
+def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
+    sessions = con.execute("SELECT session_id, collector, peer_ip, peer_asn FROM sessions").fetchall()
+    con.register("_smap", pa.table({
+        "old": pa.array([s[0] for s in sessions], pa.int64()),
+        "new": pa.array([session_id(s[1], s[2], s[3]) for s in sessions], pa.int64()),
+        "collector": pa.array([s[1] for s in sessions], pa.string()),
+        "peer_ip": pa.array([s[2] for s in sessions], pa.string()),
+        "peer_asn": pa.array([s[3] for s in sessions], pa.uint64())}))
+    old = con.execute("SELECT prefix_id, prefix FROM prefixes").to_arrow_table() if _has(con, "prefixes") else None
+    texts = old.column("prefix") if old is not None else pa.array([], pa.string())
+    new = prefix_ids(texts).to_numpy() if len(texts) else np.array([], dtype=np.int64)
+    con.register("_pmap", pa.table({"old": old.column("prefix_id").cast(pa.int64()) if old is not None
+                                    else pa.array([], pa.int64()),
+                                    "new": pa.array(new, pa.int64()), "prefix": texts}))
+    v6 = ~is_v4(new)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _pending AS
+        SELECT s.new AS session_id, p.new AS prefix_id, e.kind,
+               CASE WHEN e.kind = 0 THEN epoch_us(coalesce(f.snapshot_ts, e.ts)) * 4 ELSE epoch_us(e.ts) * 4 + 1 END
+                   AS start_key,
+               pa.path, e.file_id, e.seq::INTEGER AS seq
+        FROM elements e JOIN _smap s ON s.old = e.session_id JOIN _pmap p ON p.old = e.prefix_id
+        JOIN files f ON f.file_id = e.file_id LEFT JOIN paths pa ON pa.path_id = e.path_id""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _states AS
+        SELECT x.ts, s.new AS session_id, x.old_state, x.new_state, x.file_id, x.seq
+        FROM state_changes x JOIN _smap s ON s.old = x.session_id""")
+    con.execute("DROP VIEW IF EXISTS intervals")
+    for table in _OLD:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(SESSIONS + ROUTES + VIEWS)
+    con.execute("INSERT INTO sessions SELECT new, collector, peer_ip, peer_asn FROM _smap")
+    con.execute("INSERT INTO state_changes SELECT * FROM _states")
+    if v6.any():
+        con.execute("INSERT INTO prefix_names SELECT new, prefix FROM _pmap WHERE new >= 1::BIGINT << 38")
+    kept = [r[0] for r in con.execute("SELECT file_id FROM files WHERE status IN ('ok', 'truncated', 'damaged')")
+            .fetchall()]
+    derive(con, kept, new="_pending")
+    for name in ("_pending", "_states"):
+        con.execute(f"DROP TABLE {name}")
+    con.unregister("_smap")
+    con.unregister("_pmap")
+
+
+def _has(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
+                .fetchone()[0])
