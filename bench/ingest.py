@@ -1,14 +1,16 @@
-"""Ingest speed, as ratios to references measured in the same run on the same real files.
+"""Ingest speed and store size, as ratios to references measured in the same run on the same files.
 
     python bench/ingest.py [FILE_OR_FOLDER ...]      (default: ../shared/data/mrt)
 
-Prints elements per second of
-  (a) the bare parser (pybgpkit-parser) iterating the files and reading the fields we store,
-  (b) our ingest into a fresh store with one job,
-  (c) with two jobs,
+References (each reads every file, elements go nowhere):
+  (a) pybgpkit-parser, bare: iterating the files and reading each element's fields,
   (d) `bgpdump -m > /dev/null`, when installed,
-and the store's bytes per element beside the compressed files'. Floors: (b) >= 0.8 x (a),
-(c) >= 1.5 x (a) on two cores.
+  (e) libbgpstream's `bgpreader > /dev/null`, when installed (`make bgpstream`).
+Ours, into a fresh store each:
+  (b) pybgpkit-parser only, 1 job, (c) 2 jobs,
+  (f) libbgpstream where it reads the file (the default when installed), 1 job, (g) 2 jobs.
+Floors (issue 10): (c) >= 1.5 x (a); (g) >= 1.0 x (d); the store's bytes per element at most 2.0 x
+the compressed MRT's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from explorer.ingest.libbgpstream import find_bgpreader  # noqa: E402
+from explorer.ingest.mrt_scan import first_record_kind  # noqa: E402
 from explorer.ingest.pipeline import discover, ingest  # noqa: E402
 from explorer.store import Store  # noqa: E402
 
@@ -39,26 +43,39 @@ def bare_parser(files: list[Path]) -> int:
     return n
 
 
-def our_ingest(files: list[Path], jobs: int) -> tuple[int, int]:
+def our_ingest(files: list[Path], jobs: int, backend: str) -> tuple[int, int]:
     folder = tempfile.mkdtemp(prefix="bench-ingest-")
     try:
         path = Path(folder) / "bench.duckdb"
         with Store(path) as store:
-            list(ingest(store, files, jobs=jobs))
-            n = store.con.execute("SELECT count(*) FROM elements").fetchone()[0]
+            outcomes = [o for o in ingest(store, files, jobs=jobs, backend=backend) if hasattr(o, "status")]
+            n = sum(o.record.rib_entries + o.record.announcements + o.record.withdrawals
+                    for o in outcomes if o.record and o.status in ("ok", "truncated", "damaged"))
             store.con.execute("CHECKPOINT")
         return n, path.stat().st_size
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bgpdump(files: list[Path]) -> int | None:
+def bgpdump(files: list[Path]) -> bool:
     exe = shutil.which("bgpdump")
     if not exe:
-        return None
+        return False
     for f in files:
-        subprocess.run([exe, "-m", str(f)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return 0
+        subprocess.run([exe, "-m", str(f.resolve())], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+    return True
+
+
+def bgpreader(files: list[Path]) -> bool:
+    exe = find_bgpreader()
+    if not exe:
+        return False
+    for f in files:
+        option = "rib-file" if first_record_kind(f) == "rib" else "upd-file"
+        subprocess.run([exe, "-d", "singlefile", "-o", f"{option}={f.resolve()}"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    return True
 
 
 def timed(fn, *args):
@@ -79,21 +96,37 @@ def main(argv: list[str]) -> int:
 
     n_ref, t_ref = timed(bare_parser, files)
     rate_ref = n_ref / t_ref
-    print(f"(a) bare parser          {n_ref:>10,} elements {t_ref:7.2f} s {rate_ref:>10,.0f} el/s   1.00 x (a)")
-    (n1, size1), t1 = timed(our_ingest, files, 1)
-    print(f"(b) ingest, 1 job        {n1:>10,} elements {t1:7.2f} s {n1 / t1:>10,.0f} el/s   "
-          f"{n1 / t1 / rate_ref:.2f} x (a)   floor 0.80")
-    (n2, size2), t2 = timed(our_ingest, files, 2)
-    print(f"(c) ingest, 2 jobs       {n2:>10,} elements {t2:7.2f} s {n2 / t2:>10,.0f} el/s   "
-          f"{n2 / t2 / rate_ref:.2f} x (a)   floor 1.50")
-    done, t4 = timed(bgpdump, files)
-    if done is None:
-        print("(d) bgpdump              not installed")
+
+    def line(label, n, t, extra=""):
+        print(f"{label:28} {n:>10,} elements {t:7.2f} s {n / t:>10,.0f} el/s   {n / t / rate_ref:5.2f} x (a)"
+              + extra)
+
+    line("(a) pybgpkit-parser, bare", n_ref, t_ref)
+    done, t_dump = timed(bgpdump, files)
+    rate_dump = n_ref / t_dump if done else None
+    if done:
+        line("(d) bgpdump -m", n_ref, t_dump)
     else:
-        print(f"(d) bgpdump -m           {n_ref:>10,} elements {t4:7.2f} s {n_ref / t4:>10,.0f} el/s   "
-              f"{n_ref / t4 / rate_ref:.2f} x (a)")
-    print(f"store: {size1 / n1:.1f} bytes/element ({size1 / 1e6:.1f} MB, with intervals and indexes); "
-          f"compressed MRT: {gz_bytes / n_ref:.1f} bytes/element")
+        print("(d) bgpdump                  not installed")
+    done, t_reader = timed(bgpreader, files)
+    if done:
+        line("(e) bgpreader", n_ref, t_reader, f"   {t_dump / t_reader:5.2f} x (d)" if rate_dump else "")
+    else:
+        print("(e) bgpreader                not installed (make bgpstream)")
+    sizes = []
+    for label, jobs, backend, floor in [("(b) ours, bgpkit, 1 job", 1, "bgpkit", None),
+                                        ("(c) ours, bgpkit, 2 jobs", 2, "bgpkit", "floor 1.50 x (a)"),
+                                        ("(f) ours, libbgpstream, 1 job", 1, "auto", None),
+                                        ("(g) ours, libbgpstream, 2 jobs", 2, "auto", "floor 1.00 x (d)")]:
+        if backend == "auto" and not done:
+            continue
+        (n, size), t = timed(our_ingest, files, jobs, backend)
+        vs_dump = f"   {n / t / rate_dump:5.2f} x (d)" if rate_dump else ""
+        line(label, n, t, vs_dump + (f"   {floor}" if floor else ""))
+        sizes.append((label[:3], size, n))
+    for label, size, n in sizes:
+        print(f"store {label}: {size / n:5.2f} bytes/element ({size / 1e6:.1f} MB) = "
+              f"{size / n / (gz_bytes / n_ref):.2f} x the compressed MRT's {gz_bytes / n_ref:.2f}   floor 2.00 x")
     return 0
 
 

@@ -119,13 +119,19 @@ def discover(paths: Iterable[str | os.PathLike], unreadable: list[tuple[str, str
 
 
 @dataclass
-class _File:
-    path: Path
+class Source:
+    """One file on its way in: a local file, or an archive file streamed from the broker (``path``
+    is then None and ``name`` its bgpstream:// identity)."""
+
+    name: str
+    path: Path | None
+    size: int
     sha256: str
     collector: str
     kind: str
     replaces: int | None = None     # file id of an earlier import of these bytes with another filter
     staged: str = ""
+    filter_note: str | None = None  # why its elements are not all there, when no filter says (online: cut)
 
 
 def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str | None = None,
@@ -140,7 +146,7 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
     flt = parse_filter(filter_text) if filter_text else None
     filter_key = flt.text if flt is not None and not flt.is_empty else None
     unreadable: list[tuple[str, str]] = []
-    todo: list[_File] = []
+    todo: list[Source] = []
     for path in discover(paths, unreadable):
         try:
             sha = file_sha256(path)
@@ -161,7 +167,8 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
         if flt is not None and not flt.matches_file(coll, kind):
             yield Outcome(str(path), "skipped", reason=f"filtered out ({flt.text}): a {kind} file of {coll}")
             continue
-        todo.append(_File(path, sha, coll, kind, replaces=earlier[0] if state == "replace" else None))
+        todo.append(Source(str(path), path, path.stat().st_size, sha, coll, kind,
+                           replaces=earlier[0] if state == "replace" else None))
     for path, reason in unreadable:
         yield Outcome(path, "not read", reason=f"cannot be read ({reason}); nothing of it was imported")
     if todo:
@@ -217,9 +224,9 @@ def _read(path: str, out: str, collector: str, backend: str, filter_text: str | 
     return read_file(path, out, collector, backend=backend, filter_text=filter_text, progress=progress)
 
 
-def _run(store, todo: list[_File], filter_key, backend, jobs, on_progress, together):
+def _run(store, todo: list[Source], filter_key, backend, jobs, on_progress, together):
     if jobs > 1:
-        todo = sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)   # largest first: no idle tail
+        todo = sorted(todo, key=lambda f: f.size, reverse=True)   # largest first: no idle tail
     staging = _staging_folder()
     # The parsers each need a core; DuckDB gets the rest.
     threads = store.con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -227,13 +234,13 @@ def _run(store, todo: list[_File], filter_key, backend, jobs, on_progress, toget
     ctx = get_context("spawn")
     progress = ctx.Queue()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
-    group = _Group(store, together, filter_key)
+    group = Batcher(store, together, filter_key)
     try:
-        pending: dict[Future, _File] = {}
+        pending: dict[Future, Source] = {}
         for i, f in enumerate(todo):
             f.staged = os.path.join(staging, f"{i}.arrow")
             pending[pool.submit(_read, str(f.path), f.staged, f.collector, backend, filter_key)] = f
-            yield Started(str(f.path), f.path.stat().st_size)
+            yield Started(f.name, f.size)
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             _drain(progress, on_progress)
@@ -264,7 +271,7 @@ def _drain(progress, on_progress) -> None:
             on_progress(path, n)
 
 
-def _record(f: _File, read: FileRead, filter_key: str | None) -> FileRecord:
+def file_record(f: Source, read: FileRead, filter_key: str | None) -> FileRecord:
     """The file's row-to-be, from the parse and the header walk."""
     scan = read.scan
     status, reason = verdict(scan, read.elements, read.backend)
@@ -275,8 +282,9 @@ def _record(f: _File, read: FileRead, filter_key: str | None) -> FileRecord:
     times += [c.ts_us for c in scan.state_changes[:1] + scan.state_changes[-1:]]
     entries = read.elements - read.withdrawals
     states = read.states.num_rows if read.states is not None else 0
-    return FileRecord(path=str(f.path), size=scan.size, sha256=f.sha256, kind=scan.kind, collector=f.collector,
-                      backend=read.backend, status=status, reason=reason, filter=filter_key, records=scan.records,
+    return FileRecord(path=f.name, size=scan.size, sha256=f.sha256, kind=scan.kind, collector=f.collector,
+                      backend=read.backend, status=status, reason=reason, filter=filter_key or f.filter_note,
+                      records=scan.records,
                       snapshot_ts_us=scan.first_ts_us if scan.kind == "rib" else None, elapsed_s=read.elapsed_s,
                       rib_entries=entries if scan.kind == "rib" else 0,
                       announcements=entries if scan.kind != "rib" else 0, withdrawals=read.withdrawals,
@@ -284,22 +292,31 @@ def _record(f: _File, read: FileRead, filter_key: str | None) -> FileRecord:
                       last_ts_us=max(times) if times else None)
 
 
-class _Group:
+class Batcher:
     """Parsed files waiting to be stored together: a batch is stored when it holds ``BATCH_ROWS``
     rows or ``size`` files, and at the end. A file replacing an earlier import is stored alone."""
 
     def __init__(self, store: Store, size: int, filter_key: str | None):
         self.store, self.size, self.filter_key = store, size, filter_key
-        self.items: list[tuple[_File, FileRecord, Staged]] = []
+        self.items: list[tuple[Source, FileRecord, Staged]] = []
         self.rows = 0
 
-    def offer(self, future: Future, f: _File, backend) -> Iterator[Outcome]:
+    def offer(self, future: Future, f: Source, backend) -> Iterator[Outcome]:
         try:
             read = future.result()
-            record = _record(f, read, self.filter_key)
         except Exception as exc:
             _remove(f.staged)
             yield self._failure(f, backend, exc)
+            return
+        yield from self.add(f, read)
+
+    def add(self, f: Source, read: FileRead) -> Iterator[Outcome]:
+        """A parsed file: stored with the next batch (or now, when it is a failure or a replacement)."""
+        try:
+            record = file_record(f, read, self.filter_key)
+        except Exception as exc:
+            _remove(read.out)
+            yield self._failure(f, read.backend, exc)
             return
         if record.status not in ("ok", "truncated", "damaged"):
             _remove(read.out)
@@ -340,9 +357,9 @@ class _Group:
             if replaces:
                 reason = (f"{reason} " if reason else "") + (f"Replaces the earlier import of the same bytes "
                                                              f"(file {replaces[0]}, with another filter).")
-            yield Outcome(str(f.path), record.status, record=record, reason=reason)
+            yield Outcome(f.name, record.status, record=record, reason=reason)
 
-    def _store_outcome(self, f: _File, record: FileRecord) -> Outcome:
+    def _store_outcome(self, f: Source, record: FileRecord) -> Outcome:
         """A file whose content is not kept (unsupported, failed): its row says why."""
         try:
             record_outcome(self.store, record)
@@ -350,13 +367,13 @@ class _Group:
             raise KeyboardInterrupt from None
         except Exception as exc:
             self._stop_if_disk_full(exc)
-        return Outcome(str(f.path), record.status, record=record, reason=record.reason)
+        return Outcome(f.name, record.status, record=record, reason=record.reason)
 
-    def _failure(self, f: _File, backend, exc: Exception) -> Outcome:
+    def _failure(self, f: Source, backend, exc: Exception) -> Outcome:
         """The parser or the store failed on this file: nothing of it is kept; say so and go on."""
         self._stop_if_disk_full(exc)
         reason = f"{type(exc).__name__}: {exc}"
-        record = FileRecord(path=str(f.path), size=f.path.stat().st_size, sha256=f.sha256, kind=f.kind,
+        record = FileRecord(path=f.name, size=f.size, sha256=f.sha256, kind=f.kind,
                             collector=f.collector, backend=backend, status="failed", reason=reason,
                             filter=self.filter_key)
         try:
@@ -365,7 +382,7 @@ class _Group:
             raise KeyboardInterrupt from None
         except Exception:
             pass    # the store itself is failing; the outcome below still tells the user
-        return Outcome(str(f.path), "failed", record=record, reason=reason, error=reason)
+        return Outcome(f.name, "failed", record=record, reason=reason, error=reason)
 
     def _stop_if_disk_full(self, exc: BaseException) -> None:
         if _is_disk_full(exc):

@@ -60,6 +60,44 @@ class FileRead:
     states: pa.Table | None = None
     attempts: list[Attempt] = field(default_factory=list)
     elapsed_s: float = 0.0
+    _sessions: dict = field(default_factory=dict, repr=False)
+    _pending: list = field(default_factory=list, repr=False)
+    _pending_rows: int = 0
+    _writer: object = field(default=None, repr=False)
+    _target: str | None = None
+    _rib: bool = False
+
+    def flush(self) -> None:
+        """Write the rows waiting (sorted by session and prefix in a RIB dump, see the module)."""
+        if not self._pending:
+            return
+        table = pa.Table.from_batches(self._pending)
+        if self._rib:   # a RIB entry's place in its file does not order it (its dump's entries share a key)
+            table = table.sort_by([("session_id", "ascending"), ("prefix_id", "ascending")])
+            first = table.column("seq")[0].as_py()
+            table = table.set_column(table.schema.get_field_index("seq"), "seq",
+                                     pa.array(np.arange(first, first + table.num_rows, dtype=np.int32)))
+        if self._writer is None:
+            self._writer = pa.ipc.new_stream(self._target, STAGED)
+        self._writer.write_table(table)
+        self._pending, self._pending_rows = [], 0
+
+    def close(self) -> None:
+        """The last rows written, the file closed; ``out`` names it (None when there was no row)."""
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+                self.out = self._target
+        self.sessions = list(self._sessions.values())
+
+    def finish_states(self, collector: str) -> None:
+        """The scan's state changes as the store's rows, and their sessions among the file's."""
+        self.states, state_sessions = _states(self.scan, collector)
+        known = {s[0] for s in self.sessions}
+        self.sessions += [s for s in state_sessions if s[0] not in known]
 
     @property
     def fallback_note(self) -> str | None:
@@ -117,9 +155,7 @@ def read_file(path: str, out: str, collector: str, *, backend: str = "auto", fil
         os.replace(best.out, out)
         best.out = out
     best.attempts = attempts
-    best.states, state_sessions = _states(scan, collector)
-    known = {s[0] for s in best.sessions}
-    best.sessions += [s for s in state_sessions if s[0] not in known]
+    best.finish_states(collector)
     best.elapsed_s = time.perf_counter() - started
     return best
 
@@ -133,51 +169,34 @@ def _decode(parser, path, target, collector, scan, flt: ElementFilter | None, pr
     read = FileRead(scan=scan, backend=parser.name)
     rib = scan.kind == "rib"
     snapshot_key = (scan.first_ts_us or 0) * 4
-    sessions: dict[int, tuple[int, str, int]] = {}
-    writer = None
-    pending: list[pa.RecordBatch] = []
-    pending_rows = 0
-
-    def flush() -> None:
-        nonlocal writer, pending, pending_rows
-        if not pending:
-            return
-        table = pa.Table.from_batches(pending)
-        if rib:   # a RIB entry's place in its file does not order it (its dump's entries share a key)
-            table = table.sort_by([("session_id", "ascending"), ("prefix_id", "ascending")])
-            first = table.column("seq")[0].as_py()
-            table = table.set_column(table.schema.get_field_index("seq"), "seq",
-                                     pa.array(np.arange(first, first + table.num_rows, dtype=np.int32)))
-        if writer is None:
-            writer = pa.ipc.new_stream(target, STAGED)
-        writer.write_table(table)
-        pending, pending_rows = [], 0
-
     try:
         for batch in parser.decode(path, scan.kind, flt):
-            n = batch.num_rows
-            if not n:
-                continue
-            staged = _stage(batch, collector, rib, snapshot_key, read.elements, sessions, read.names)
-            withdrawn = batch.column("withdrawal")
-            read.withdrawals += pc.sum(withdrawn).as_py() or 0
-            lo, hi = (v.as_py() for v in pc.min_max(batch.column("ts_us")).values())
-            read.first_ts_us = lo if read.first_ts_us is None else min(lo, read.first_ts_us)
-            read.last_ts_us = hi if read.last_ts_us is None else max(hi, read.last_ts_us)
-            read.elements += n
-            pending.append(staged)
-            pending_rows += n
-            if not rib or pending_rows >= _SORT_CHUNK:
-                flush()
-            if progress:
-                progress(read.elements)
-        flush()
+            if batch.num_rows:
+                stage_rows(read, batch, collector, rib, snapshot_key, target)
+                if progress:
+                    progress(read.elements)
     finally:
-        if writer is not None:
-            writer.close()
-    read.out = target if writer is not None else None
-    read.sessions = list(sessions.values())
+        read.close()
     return read
+
+
+def stage_rows(read: FileRead, batch: pa.RecordBatch, collector: str, rib: bool, snapshot_key: int,
+               target: str) -> None:
+    """Add a batch of ``DECODED`` elements to the file's staged rows (written to ``target``), and
+    count them. RIB rows wait to be sorted in chunks; ``read.close()`` writes the rest."""
+    n = batch.num_rows
+    staged = _stage(batch, collector, rib, snapshot_key, read.elements, read._sessions, read.names)
+    read.withdrawals += pc.sum(batch.column("withdrawal")).as_py() or 0
+    lo, hi = (v.as_py() for v in pc.min_max(batch.column("ts_us")).values())
+    read.first_ts_us = lo if read.first_ts_us is None else min(lo, read.first_ts_us)
+    read.last_ts_us = hi if read.last_ts_us is None else max(hi, read.last_ts_us)
+    read.elements += n
+    read._target = target
+    read._rib = rib
+    read._pending.append(staged)
+    read._pending_rows += n
+    if not rib or read._pending_rows >= _SORT_CHUNK:
+        read.flush()
 
 
 def _stage(batch: pa.RecordBatch, collector: str, rib: bool, snapshot_key: int, first_seq: int,
