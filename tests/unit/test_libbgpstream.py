@@ -108,3 +108,12 @@ def test_pybgpstream_loads_the_library_bgpreader_belongs_to(monkeypatch):
     lib = str(Path(bgpreader).resolve().parents[1] / "lib")
     loaded = {line.split()[-1] for line in open("/proc/self/maps") if "libbgpstream" in line}
     assert loaded and all(os.path.dirname(p) == lib for p in loaded)
+
+
+def test_info_says_it_even_without_a_store(tmp_path, monkeypatch, capsys):
+    from explorer.cli import main
+    from explorer.store.location import ENV_VAR as STORE_VAR
+
+    monkeypatch.setenv(STORE_VAR, str(tmp_path / "none-yet.duckdb"))
+    assert main(["info"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"Backends   {describe()}"
