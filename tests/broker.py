@@ -13,10 +13,13 @@ ends the stream (live mode would poll on). An answer::
     {"version": 2, "time": 1796107200, "type": "data", "error": null, "queryParameters": {...},
      "data": {"resources": [{"project": "ris", "collector": "rrc23", "type": "updates",
                              "initialTime": 1650506400, "duration": 300, "url": "http://127.0.0.1:PORT/...",
-                             "transport": "http", "format": "mrt"}]}}
+                             "transport": "file", "format": "mrt"}]}}
 
 Every resource needs those eight keys (an unknown key or a missing one makes libbgpstream retry the same
 query for ever, backing off to 15 minutes); ``type`` is ``ribs`` or ``updates``; ``version`` must be 2.
+An archive file is ``"transport": "file"`` even when its URL is http: wandio opens it and undoes its gzip
+or bzip2 by content, and only such files move ``minInitialTime`` on. (``"http"`` is for streams: read raw,
+so an archive fails to parse, and never advancing, the same query is asked again and again.)
 
 Which files an answer holds follows CAIDA's broker (``BgpDataRepository::findByIntervalProjectsCollectorsTypes``
 of bgpstream-web): files of the asked projects, collectors and types whose initialTime lies in an asked
