@@ -1,12 +1,12 @@
 # Two entry points, both starting from a bare Python 3.11 with pip:
 #   make run    install into .venv, then open the explorer window (on the demo store when no store is configured)
-#   make test   install into .venv (with the test tools), then run the tests
+#   make test   install into .venv (with the test tools, and libbgpstream when its tarballs are at hand), then run the tests
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-query installer clean
+.PHONY: run test bench bench-query installer bgpstream clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# libbgpstream (and so pybgpstream) from the release tarballs in $(BGPSTREAM_SRC), built into
+# .venv/bgpstream once (.ci/build-bgpstream, about a minute). Without the tarballs: one line, and the
+# tests that need it skip saying why.
+BGPSTREAM_SRC      ?= ../shared/vendor
+BGPSTREAM_TARBALLS := $(wildcard $(BGPSTREAM_SRC)/wandio-4.2.6.tar.gz $(BGPSTREAM_SRC)/libbgpstream-2.3.0.tar.gz)
+BGPSTREAM_STAMP    := $(VENV)/bgpstream/.installed
+
+ifeq ($(words $(BGPSTREAM_TARBALLS)),2)
+bgpstream: $(BGPSTREAM_STAMP)
+else
+bgpstream:
+	@echo "bgpstream: no wandio-4.2.6.tar.gz and libbgpstream-2.3.0.tar.gz in $(BGPSTREAM_SRC) (set BGPSTREAM_SRC): not built, its tests will skip"
+endif
+
+# Order-only on the venv: reinstalling the project's packages does not rebuild the libraries.
+$(BGPSTREAM_STAMP): $(BGPSTREAM_TARBALLS) .ci/build-bgpstream | $(STAMP)
+	.ci/build-bgpstream $(BGPSTREAM_SRC) $(VENV)
+	touch $@
+
 # Qt needs a few system libraries and a font; .ci/qt-system-libs installs them when root, else names them.
 run: $(STAMP)
 	@.ci/qt-system-libs $(BIN)/python
 	$(BIN)/bgp-explorer-window
 
 # pytest exits 5 when it collects no test; that is not a failure of the code under test.
-test: $(STAMP)
+test: $(STAMP) bgpstream
 	@.ci/qt-system-libs $(BIN)/python
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected" && status=0; exit $$status

@@ -8,13 +8,19 @@
 
 Needs the installer extra (``pip install -e '.[installer]'``; ``make installer`` does both). The
 bundle carries ``resources/`` (read through ``explorer.resources``) and the native parts of the
-parser (pybgpkit-parser), DuckDB, Arrow and Qt that PyInstaller's analysis finds. It is built for
-the machine it is built on: build on Windows for Windows, on macOS for macOS (see the README).
+parser (pybgpkit-parser), DuckDB, Arrow and Qt that PyInstaller's analysis finds. When ``make bgpstream``
+has built libbgpstream into this environment (``<venv>/bgpstream``) and pybgpstream against it, the bundle
+also carries ``bgpreader`` (as ``bgpstream/bin/bgpreader``, where ``explorer.ingest.libbgpstream`` looks in
+a frozen app), the shared libraries it and pybgpstream's extension load (at the bundle's top, which the
+bootloader puts on ``LD_LIBRARY_PATH`` for the app and the programs it runs), and pybgpstream; otherwise
+it is built without them. It is built for the machine it is built on: build on Windows for Windows, on
+macOS for macOS (see the README).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -33,6 +39,25 @@ EXCLUDES = ["tkinter", "matplotlib", "IPython", "jupyter_client", "notebook", "P
             "pyarrow.tests", "duckdb.experimental"]
 
 
+def bgpstream_prefix() -> Path | None:
+    """make bgpstream's build in this environment, when it is there with pybgpstream compiled against it."""
+    prefix = Path(sys.prefix) / "bgpstream"
+    if (prefix / "bin" / "bgpreader").is_file() and importlib.util.find_spec("_pybgpstream") is not None:
+        return prefix
+    return None
+
+
+def bgpstream_args(prefix: Path) -> list[str]:
+    sep = os.pathsep
+    args = ["--add-binary", f"{prefix / 'bin' / 'bgpreader'}{sep}bgpstream/bin",
+            "--hidden-import", "pybgpstream", "--hidden-import", "_pybgpstream", "--copy-metadata", "pybgpstream"]
+    # the libraries by the names the loader asks for (libbgpstream.so.4, libwandio.so.6, libparsebgp.so.2)
+    for lib in sorted(prefix.glob("lib/lib*.so.*")):
+        if lib.name.count(".") == 2:
+            args += ["--add-binary", f"{lib}{sep}."]
+    return args
+
+
 def pyinstaller_args(onefile: bool, dist: Path, work: Path) -> list[str]:
     sep = os.pathsep        # PyInstaller's SOURCE<sep>DEST for --add-data (';' on Windows)
     args = [str(ENTRY), "--name", NAME, "--noconfirm", "--clean", "--log-level", "WARN",
@@ -47,6 +72,9 @@ def pyinstaller_args(onefile: bool, dist: Path, work: Path) -> list[str]:
         args += ["--icon", str(icon)]
     for module in EXCLUDES:
         args += ["--exclude-module", module]
+    prefix = bgpstream_prefix()
+    if prefix is not None:
+        args += bgpstream_args(prefix)
     return args
 
 
@@ -89,6 +117,36 @@ def smoke(exe: Path) -> None:
                      f"{out.stdout}\n{out.stderr}")
         print(f"smoke: {' '.join(cmd[1:3])} (the demo briefing) -> {png.stat().st_size:,} bytes of PNG in "
               f"{time.perf_counter() - started:.1f} s (demo store built from scratch)")
+        if bgpstream_prefix() is not None:
+            smoke_bgpstream(exe, env, home)
+
+
+def smoke_bgpstream(exe: Path, env: dict[str, str], home: str) -> None:
+    """The bundle's libbgpstream: the app finds its bgpreader and pybgpstream, and bgpreader runs on the
+    bundle's own libraries (not this environment's, which a user's machine does not have)."""
+    env = {k: v for k, v in env.items() if k != "BGP_EXPLORER_BGPREADER"}
+    out = subprocess.run([str(exe), "info"], env=env, capture_output=True, text=True, timeout=120, cwd=home)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("Backends")), "")
+    print(f"smoke: {exe.name} info -> {line}")
+    if out.returncode != 0 or "libbgpstream 2." not in line or "pybgpstream 2." not in line:
+        sys.exit(f"build_installer: the bundle does not find its libbgpstream:\n{out.stdout}\n{out.stderr}")
+    top = exe.parent / "_internal"         # sys._MEIPASS of the one-folder bundle
+    if not top.is_dir():                   # --onefile: unpacked at run time, checked through info only
+        return
+    bgpreader = top / "bgpstream" / "bin" / "bgpreader"
+    if f"({bgpreader})" not in line:
+        sys.exit(f"build_installer: the bundle's info names another bgpreader than {bgpreader}: {line}")
+    # what the bootloader gives the programs the app runs: the bundle's top first on LD_LIBRARY_PATH
+    child = dict(env, LD_LIBRARY_PATH=str(top))
+    version = subprocess.run([str(bgpreader), "-v"], env=child, capture_output=True, text=True, timeout=30)
+    loaded = subprocess.run([str(bgpreader)], env=dict(child, LD_TRACE_LOADED_OBJECTS="1"), capture_output=True,
+                            text=True, timeout=30).stdout
+    ours = [x.split("=>")[1].split()[0] for x in loaded.splitlines()
+            if "=>" in x and any(n in x for n in ("libbgpstream", "libwandio", "libparsebgp"))]
+    print(f"smoke: {bgpreader.relative_to(exe.parent.parent)} -v -> {(version.stderr + version.stdout).strip()} "
+          f"(exit {version.returncode}), libraries from the bundle: {len(ours)} of 3")
+    if version.returncode != 0 or len(ours) != 3 or not all(p.startswith(str(top)) for p in ours):
+        sys.exit(f"build_installer: the bundle's bgpreader does not run on the bundle's libraries:\n{loaded}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -228,12 +228,14 @@ def _cmd_ingest_online(args) -> int:
 # -- info ------------------------------------------------------------------------------------------
 
 def _cmd_info(args) -> int:
+    from explorer.ingest.libbgpstream import describe
     from explorer.store.summary import store_summary
 
     path = store_path(args)
     if not path.exists():
         print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH... "
               "(or look at the demo first: bgp-explorer info --demo)")
+        print(f"Backends   {describe()}")
         return EXIT_OK
     with Store(path, read_only=True) as store:
         s = store_summary(store)
@@ -254,6 +256,7 @@ def _cmd_info(args) -> int:
     print(f"Elements   {el['rib_entries']:,} RIB entries, {el['announcements']:,} announcements, "
           f"{el['withdrawals']:,} withdrawals, {s['state_changes']:,} state changes")
     print(f"Intervals  {s['intervals']:,} route intervals (session x prefix x path)")
+    print(f"Backends   {describe()}")
     return EXIT_OK
 
 

@@ -18,6 +18,31 @@ def data_file(relative: str) -> Path:
     return path
 
 
+NO_LIBBGPSTREAM = ("libbgpstream is not built here: `make bgpstream` builds it and pybgpstream from the release "
+                   "tarballs in $BGPSTREAM_SRC (default ../shared/vendor)")
+
+
+def bgpreader_or_skip() -> str:
+    """The bgpreader the application would run, or skip the test saying how to get one."""
+    from explorer.ingest.libbgpstream import find_bgpreader
+
+    found = find_bgpreader()
+    if found is None:
+        pytest.skip(NO_LIBBGPSTREAM)
+    return found
+
+
+def pybgpstream_or_skip():
+    """The pybgpstream module, or skip the test saying how to get it."""
+    from explorer.ingest.libbgpstream import pybgpstream_available
+
+    if not pybgpstream_available():
+        pytest.skip(NO_LIBBGPSTREAM)
+    import pybgpstream
+
+    return pybgpstream
+
+
 @pytest.fixture
 def store_path(tmp_path) -> Path:
     return tmp_path / "history.duckdb"
@@ -67,3 +92,20 @@ def kp2015_store(_kp2015_template, tmp_path) -> Path:
     path = tmp_path / "kp.duckdb"
     shutil.copy(_kp2015_template, path)
     return path
+
+
+@pytest.fixture
+def loopback_broker(tmp_path, monkeypatch):
+    """A BGPStream broker on 127.0.0.1 offering real archives of ../shared/data (tests/broker.py).
+
+    While it runs, every connection to anything but 127.0.0.1 goes to its guard, which refuses it and
+    lists it in ``loopback_broker.leaks()``.
+    """
+    from tests.broker import CATALOGUE, LoopbackBroker
+
+    for dump in CATALOGUE:
+        data_file(dump.path)
+    with LoopbackBroker(tmp_path) as broker:
+        for name, value in broker.proxy_env().items():
+            monkeypatch.setenv(name, value)
+        yield broker
