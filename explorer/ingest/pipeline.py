@@ -275,9 +275,9 @@ def file_record(f: Source, read: FileRead, filter_key: str | None) -> FileRecord
     """The file's row-to-be, from the parse and the header walk."""
     scan = read.scan
     status, reason = verdict(scan, read.elements, read.backend)
-    note = read.fallback_note
-    if note:
-        reason = f"{reason} {note}" if reason else note[0].upper() + note[1:] + "."
+    for note in (read.fallback_note, read.unreadable_note):
+        if note:
+            reason = f"{reason} {note[0].upper()}{note[1:]}." if reason else note[0].upper() + note[1:] + "."
     times = [t for t in (read.first_ts_us, read.last_ts_us) if t is not None]
     times += [c.ts_us for c in scan.state_changes[:1] + scan.state_changes[-1:]]
     entries = read.elements - read.withdrawals

@@ -60,12 +60,21 @@ class FileRead:
     states: pa.Table | None = None
     attempts: list[Attempt] = field(default_factory=list)
     elapsed_s: float = 0.0
+    unreadable: int = 0                       # elements left out: their prefix is no prefix
+    unreadable_example: str | None = None
     _sessions: dict = field(default_factory=dict, repr=False)
     _pending: list = field(default_factory=list, repr=False)
     _pending_rows: int = 0
     _writer: object = field(default=None, repr=False)
     _target: str | None = None
     _rib: bool = False
+
+    @property
+    def unreadable_note(self) -> str | None:
+        if not self.unreadable:
+            return None
+        return (f"{self.unreadable:,} elements were left out: the {self.backend} backend gave them no readable "
+                f"prefix (e.g. {self.unreadable_example!r})")
 
     def flush(self) -> None:
         """Write the rows waiting (sorted by session and prefix in a RIB dump, see the module)."""
@@ -184,8 +193,11 @@ def stage_rows(read: FileRead, batch: pa.RecordBatch, collector: str, rib: bool,
                target: str) -> None:
     """Add a batch of ``DECODED`` elements to the file's staged rows (written to ``target``), and
     count them. RIB rows wait to be sorted in chunks; ``read.close()`` writes the rest."""
+    batch, pids = _readable(read, batch)
     n = batch.num_rows
-    staged = _stage(batch, collector, rib, snapshot_key, read.elements, read._sessions, read.names)
+    if not n:
+        return
+    staged = _stage(batch, pids, collector, rib, snapshot_key, read.elements, read._sessions, read.names)
     read.withdrawals += pc.sum(batch.column("withdrawal")).as_py() or 0
     lo, hi = (v.as_py() for v in pc.min_max(batch.column("ts_us")).values())
     read.first_ts_us = lo if read.first_ts_us is None else min(lo, read.first_ts_us)
@@ -199,16 +211,30 @@ def stage_rows(read: FileRead, batch: pa.RecordBatch, collector: str, rib: bool,
         read.flush()
 
 
-def _stage(batch: pa.RecordBatch, collector: str, rib: bool, snapshot_key: int, first_seq: int,
+def _readable(read: FileRead, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pa.Array]:
+    """The rows whose prefix is a prefix, and their prefix ids; the others are counted (a decoder
+    reading past damage prints such things as 0.5.0.3/117)."""
+    ids = prefix_ids(batch.column("prefix"), strict=False)
+    bad = pc.equal(ids, -1)
+    if not pc.any(bad).as_py():
+        return batch, ids
+    read.unreadable += pc.sum(bad).as_py()
+    if read.unreadable_example is None:
+        read.unreadable_example = pc.filter(batch.column("prefix"), bad)[0].as_py()
+    keep = pc.invert(bad)
+    return batch.filter(keep), pc.filter(ids, keep)
+
+
+def _stage(batch: pa.RecordBatch, pids: pa.Array, collector: str, rib: bool, snapshot_key: int, first_seq: int,
            sessions: dict, names: dict) -> pa.RecordBatch:
-    """DECODED columns -> STAGED columns: content ids, kind, ordering key (see store/intervals.py)."""
+    """DECODED columns -> STAGED columns: content ids, kind, ordering key (see store/intervals.py).
+    The caller has left out rows whose prefix is no prefix (``_readable``)."""
     n = batch.num_rows
     withdrawal = batch.column("withdrawal").to_numpy(zero_copy_only=False)
     kind = np.where(withdrawal, 2, 0 if rib else 1).astype(np.uint8)
     ts_us = batch.column("ts_us").to_numpy()
     key = np.where(kind == 0, snapshot_key, ts_us * 4 + 1)
     prefixes = batch.column("prefix")
-    pids = prefix_ids(prefixes)
     pid_np = pids.to_numpy()
     v6 = ~is_v4(pid_np)
     if v6.any():

@@ -58,11 +58,12 @@ def v6_prefix_id(prefix: str) -> int:
     return _HASHED + (int.from_bytes(hashlib.md5(prefix.encode()).digest()[:8], "big") & ((1 << 48) - 1))
 
 
-def prefix_ids(prefixes: pa.Array | pa.ChunkedArray) -> pa.Array:
+def prefix_ids(prefixes: pa.Array | pa.ChunkedArray, *, strict: bool = True) -> pa.Array:
     """Ids of a column of prefix texts (IPv4 and IPv6 mixed), computed on its distinct values.
 
     IPv4 is read by Arrow's kernels (split, cast), IPv6 one distinct value at a time (a few
-    percent of prefixes). Raises ValueError naming a prefix that cannot be read.
+    percent of prefixes). A text that is no prefix raises ValueError naming it, or, with
+    ``strict=False``, gets the id -1.
     """
     if isinstance(prefixes, pa.ChunkedArray):
         prefixes = prefixes.combine_chunks()
@@ -72,30 +73,50 @@ def prefix_ids(prefixes: pa.Array | pa.ChunkedArray) -> pa.Array:
     is_v6 = pc.match_substring(values, ":").to_numpy(zero_copy_only=False)
     v4 = ~is_v6
     if v4.any():
-        ids[v4] = _v4_ids(pc.filter(values, pa.array(v4)))
+        ids[v4] = _v4_ids(pc.filter(values, pa.array(v4)), strict)
     for i in np.flatnonzero(is_v6):
-        ids[i] = v6_prefix_id(values[int(i)].as_py())
+        try:
+            ids[i] = v6_prefix_id(values[int(i)].as_py())
+        except ValueError:
+            if strict:
+                raise
+            ids[i] = -1
     return pc.take(pa.array(ids), encoded.indices)
 
 
-def _v4_ids(values: pa.Array) -> np.ndarray:
+def _v4_ids(values: pa.Array, strict: bool = True) -> np.ndarray:
     parts = pc.split_pattern(values, "/", max_splits=1)
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
-    octets = pc.split_pattern(pc.list_element(parts, 0), ".")
+    octets = pc.split_pattern(pc.list_element(pc.if_else(pc.equal(lengths, 2), parts, pa.scalar(["0.0.0.0", "0"])),
+                                              0), ".")
     counts = pc.list_value_length(octets).to_numpy(zero_copy_only=False)
-    if (lengths != 2).any() or (counts != 4).any():
-        bad = int(np.flatnonzero((lengths != 2) | (counts != 4))[0])
-        raise ValueError(f"not an IPv4 prefix: {values[bad].as_py()!r}")
+    shaped = (lengths == 2) & (counts == 4)
+    if not shaped.all():
+        if strict:
+            raise ValueError(f"not an IPv4 prefix: {values[int(np.flatnonzero(~shaped)[0])].as_py()!r}")
+        return _v4_ids_one_by_one(values)
     try:
         quads = pc.cast(pc.list_flatten(octets), pa.int64()).to_numpy().reshape(-1, 4)
         length = pc.cast(pc.list_element(parts, 1), pa.int64()).to_numpy()
     except pa.ArrowInvalid as exc:
-        raise ValueError(f"not an IPv4 prefix ({exc})") from None
-    if (quads < 0).any() or (quads > 255).any() or (length < 0).any() or (length > 32).any():
-        bad = int(np.flatnonzero((quads < 0).any(1) | (quads > 255).any(1) | (length < 0) | (length > 32))[0])
-        raise ValueError(f"not an IPv4 prefix: {values[bad].as_py()!r}")
+        if strict:
+            raise ValueError(f"not an IPv4 prefix ({exc})") from None
+        return _v4_ids_one_by_one(values)
+    bad = (quads < 0).any(1) | (quads > 255).any(1) | (length < 0) | (length > 32)
+    if bad.any() and strict:
+        raise ValueError(f"not an IPv4 prefix: {values[int(np.flatnonzero(bad)[0])].as_py()!r}")
     address = (quads[:, 0] << 24) | (quads[:, 1] << 16) | (quads[:, 2] << 8) | quads[:, 3]
-    return (address << 6) | length
+    return np.where(bad, -1, (address << 6) | length)
+
+
+def _v4_ids_one_by_one(values: pa.Array) -> np.ndarray:
+    out = np.full(len(values), -1, dtype=np.int64)
+    for i, text in enumerate(values.to_pylist()):
+        try:
+            out[i] = _v4_ids(pa.array([text], pa.string()))[0]
+        except ValueError:
+            pass
+    return out
 
 
 def is_v4(ids: np.ndarray) -> np.ndarray:
