@@ -229,8 +229,12 @@ class BgpdumpBackend:
             raise BackendUnavailable("bgpdump is not installed (Debian/Ubuntu: apt-get install bgpdump)")
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
+        with _named_by_content(_local(path)) as named:
+            yield from self._decode(named, kind, flt)
+
+    def _decode(self, path: str, kind: str, flt: ElementFilter | None) -> Iterator[pa.RecordBatch]:
         matches = flt.matches if flt is not None and not flt.is_empty else None
-        proc = subprocess.Popen([self.exe, "-m", "-q", _local(path)], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([self.exe, "-m", "-q", path], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, errors="replace")
         ts, et, ip, asn, pfx, paths = [], [], [], [], [], []
         try:
@@ -261,6 +265,27 @@ class BgpdumpBackend:
             proc.stdout.close()
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def _named_by_content(path: str):
+    """bgpdump tells gzip and bzip2 by the file name's end; a file named otherwise is read through a
+    temporary link whose name ends as its content is compressed."""
+    with open(path, "rb") as fh:
+        head = fh.read(3)
+    suffix = ".gz" if head[:2] == b"\x1f\x8b" else ".bz2" if head == b"BZh" else ""
+    if path.endswith(suffix) and (suffix or not path.endswith((".gz", ".bz2"))):
+        yield path
+        return
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="bgp-explorer-bgpdump-")
+    link = os.path.join(folder, "input.mrt" + suffix)
+    try:
+        os.symlink(path, link)
+        yield link
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend}

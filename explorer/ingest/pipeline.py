@@ -23,6 +23,7 @@ import os
 import queue
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -247,6 +248,8 @@ def _run(store, todo: list[Source], filter_key, backend, jobs, on_progress, toge
             for future in sorted(done, key=lambda fut: todo.index(pending[fut])):
                 f = pending.pop(future)
                 yield from group.offer(future, f, backend)
+            if not done and group.due():    # idle while the parsers work: store what waits
+                yield from group.flush()
         yield from group.flush()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -300,6 +303,14 @@ class Batcher:
         self.store, self.size, self.filter_key = store, size, filter_key
         self.items: list[tuple[Source, FileRecord, Staged]] = []
         self.rows = 0
+        self.since = 0.0            # when the oldest waiting file came
+        self.cost = 0.0             # seconds the last batch took to store
+
+    def due(self) -> bool:
+        """Whether the waiting files should be stored now that this process is idle: once they have
+        waited a second, or three times what the last batch cost (so storing takes at most a quarter
+        of this process's time, and a file reported is in the store soon after it was read)."""
+        return bool(self.items) and time.monotonic() - self.since >= max(1.0, 3 * self.cost)
 
     def offer(self, future: Future, f: Source, backend) -> Iterator[Outcome]:
         try:
@@ -327,6 +338,8 @@ class Batcher:
             yield from self.flush()
             yield from self._store([(f, record, staged)], replaces=[f.replaces])
             return
+        if not self.items:
+            self.since = time.monotonic()
         self.items.append((f, record, staged))
         self.rows += read.elements
         if self.rows >= BATCH_ROWS or len(self.items) >= self.size:
@@ -338,8 +351,10 @@ class Batcher:
             yield from self._store(items)
 
     def _store(self, items, replaces=()) -> Iterator[Outcome]:
+        started = time.monotonic()
         try:
             store_batch(self.store, [(r, s) for _, r, s in items], replaces=list(replaces))
+            self.cost = time.monotonic() - started
         except (KeyboardInterrupt, duckdb.InterruptException):
             raise KeyboardInterrupt from None
         except Exception as exc:

@@ -8,7 +8,8 @@ on them without a shared dictionary.
   - IPv4 ``a.b.c.d/len``: ``address << 6 | len``, in [0, 2**38);
   - IPv6 of length <= 48 (the longest the global table carries): ``2**38 + ((top 48 bits of the
     address) << 6 | len)``, in [2**38, 2**38 + 2**54);
-  - a longer IPv6 prefix: ``2**55 + (the low 48 bits of the first 8 bytes of md5(text))``.
+  - a longer IPv6 prefix (or one with host bits set past its 48th): ``2**55 + (the low 48 bits of
+    the first 8 bytes of md5(text))``.
 
   The store keeps the text of every IPv6 prefix (``prefix_names``). Host bits are kept as
   received (bgpdump prints 10.0.0.1/8 as such, and so does the store).
@@ -53,7 +54,7 @@ def v6_prefix_id(prefix: str) -> int:
     length = int(length_text) if length_text else 128
     if not 0 <= length <= 128:
         raise ValueError(f"not an IPv6 prefix: {prefix!r}")
-    if length <= V6_EXACT_MAX_LENGTH:
+    if length <= V6_EXACT_MAX_LENGTH and not value & ((1 << 80) - 1):   # (host bits past /48: hashed, kept as text)
         return _V6_BASE + ((value >> 80) << 6 | length)
     return _HASHED + (int.from_bytes(hashlib.md5(prefix.encode()).digest()[:8], "big") & ((1 << 48) - 1))
 

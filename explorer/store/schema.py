@@ -121,10 +121,16 @@ CREATE TABLE files (
 );
 """
 
-# Readers' views: the routes held (with timestamps), and the IPv4 text of an id.
+# Readers' views: the routes held (with timestamps), every element, and the text of an IPv4 prefix id
+# (IPv6 texts are in prefix_names: coalesce(n.prefix, v4_text(prefix_id)) with a LEFT JOIN).
 VIEWS = """
 CREATE MACRO v4_text(id) AS printf('%d.%d.%d.%d/%d', (id >> 30) & 255, (id >> 22) & 255, (id >> 14) & 255,
                                    (id >> 6) & 255, id & 63);
+-- Every element, for reading by hand and checking: a RIB entry's time is its dump's.
+CREATE VIEW elements AS
+    SELECT make_timestamp(start_key // 4) AS ts, session_id, prefix_id, kind, path, file_id, seq FROM routes
+    UNION ALL
+    SELECT make_timestamp(start_key // 4), session_id, prefix_id, kind, path, file_id, seq FROM routes_open;
 CREATE VIEW intervals AS
     SELECT session_id, prefix_id, path, start_key, end_key, make_timestamp(start_key // 4) AS start_ts,
            make_timestamp(end_key // 4) AS end_ts, kind, file_id

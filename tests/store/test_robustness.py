@@ -24,7 +24,8 @@ GOOD = "mrt/bgpdump__updates.20071015.1505.gz"
 
 def table_counts(store) -> dict[str, int]:
     return {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("sessions", "prefixes", "paths", "elements", "state_changes", "intervals", "session_resets")}
+            for t in ("sessions", "prefix_names", "routes", "routes_open", "elements", "state_changes", "intervals",
+                      "session_resets")}
 
 
 def run_cli(*args, store_path, check=True, **kw):
@@ -151,7 +152,9 @@ def test_cli_json_summary_shape(store_path):
     proc = run_cli("ingest", "--json", str(path), store_path=store_path)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert summary["backend"] == "bgpkit"
+    from explorer.ingest.libbgpstream import find_bgpreader
+
+    assert summary["backend"] == ("bgpstream" if find_bgpreader() else "bgpkit")
     [f] = summary["files"]
     assert set(f) >= {"path", "status", "announcements", "withdrawals", "rib_entries", "state_changes",
                       "elapsed_s", "error"}
@@ -166,3 +169,57 @@ def test_bad_exit_status_when_a_file_fails(store_path):
                    str(data_file("mrt-bad/bgpkit-rrc00__updates.19991214.1621.gz")), store_path=store_path)
     assert proc.returncode == 1
     assert "unsupported" in proc.stdout and "legacy MRT type 5" in proc.stdout
+
+
+def test_ctrl_c_stops_at_once_and_records_each_file_once(store_path):
+    """Issue 10: Ctrl-C while the import runs stops it, exits 130, and leaves one row a file."""
+    small = data_file(GOOD)
+    big = data_file("mrt/bgpdump__updates.et-header.2015.gz")
+    others = [data_file("mrt/dnas__rrc23.updates.20220421.0200.gz"), data_file("mrt/bgpdump__updates.20070211.0141.gz")]
+    env = dict(os.environ, BGP_EXPLORER_STORE=str(store_path))
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "ingest", "--backend", "bgpkit", str(small), str(big),
+                             *map(str, others)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    first = proc.stdout.readline()
+    assert "ok" in first
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted" in err and "Traceback" not in err
+    assert "failed" not in out
+    with Store(store_path) as store:
+        rows = store.con.execute("SELECT sha256, status FROM files").fetchall()
+        assert len(rows) == len({sha for sha, _ in rows})       # each file once
+        assert {status for _, status in rows} <= {"ok"}
+        stored = store.con.execute("SELECT sum(announcements + withdrawals) FROM files").fetchone()[0]
+        assert store.con.execute("SELECT count(*) FROM elements").fetchone()[0] == stored
+
+
+def test_an_unfiltered_import_replaces_a_filtered_one(store):
+    """Issue 10: a file imported with --filter does not make its whole import 'already imported'."""
+    path = data_file("mrt/dnas__rrc23.updates.20220421.0200.gz")
+    [first] = [e for e in ingest(store, [path], filter_text="prefix more 175.45.176.0/22") if hasattr(e, "status")]
+    assert first.status == "ok" and first.record.announcements == 18        # the data README: 18 A + 1 W
+    [again] = [e for e in ingest(store, [path], filter_text="prefix more 175.45.176.0/22") if hasattr(e, "status")]
+    assert again.status == "already imported"
+    [whole] = [e for e in ingest(store, [path]) if hasattr(e, "status")]
+    assert whole.status == "ok" and "Replaces the earlier import" in whole.reason
+    assert store.con.execute("SELECT count(*), sum(announcements) FROM files").fetchone() == (1, 51_907)
+    assert store.con.execute("SELECT count(*) FROM elements").fetchone()[0] == 51_907 + 4_094
+    [sub] = [e for e in ingest(store, [path], filter_text="peer 14061") if hasattr(e, "status")]
+    assert sub.status == "already imported"                 # the whole file holds what any filter keeps
+
+
+@pytest.mark.skipif(shutil.which("bgpdump") is None, reason="bgpdump (the second backend) is not installed")
+def test_a_file_name_is_never_read_as_an_option(tmp_path, store_path):
+    """Issue 10: a legacy file named -Opwned once ran `bgpdump -m -q -Opwned`, which wrote a file."""
+    legacy = tmp_path / "-Opwned"
+    legacy.symlink_to(data_file("mrt-bad/bgpkit-rrc00__updates.20000102.2014.gz"))
+    env = dict(os.environ, BGP_EXPLORER_STORE=str(store_path))
+    proc = subprocess.run([sys.executable, "-m", "explorer", "ingest", "--json", "--", "-Opwned"], cwd=tmp_path,
+                          env=dict(env, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    [f] = json.loads(proc.stdout)["files"]
+    assert f["backend"] == "bgpdump" and f["announcements"] == 5_668        # bgpdump -m reads 5,668 A
+    assert not (tmp_path / "pwned").exists() and not (ROOT / "pwned").exists()     # -O would have written it
