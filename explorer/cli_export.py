@@ -68,7 +68,7 @@ def _view_options(p: argparse.ArgumentParser):
 
 
 def _state_from_options(args):
-    from explorer.briefing.state import ViewState
+    from explorer.state import ViewState
     from explorer.timeutil import parse_duration, parse_time
 
     if not (args.country or args.prefix or args.origin):
@@ -102,7 +102,7 @@ def _note(args) -> str:
 
 def _cmd_screenshot(args, store_path) -> int:
     from explorer.briefing.briefing import load
-    from explorer.briefing.state import StateError
+    from explorer.state import StateError
 
     try:
         size = _size(args.size)
@@ -128,7 +128,7 @@ def _cmd_screenshot(args, store_path) -> int:
 
 def _cmd_export(args, store_path) -> int:
     from explorer.briefing.briefing import BriefingError, load
-    from explorer.briefing.state import StateError
+    from explorer.state import StateError
 
     out = Path(args.out)
     if out.suffix.lower() not in PICTURES + DATA:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from explorer.analysis.definitions import Definitions
 from explorer.analysis.errors import AnalysisError
-from explorer.briefing.state import StateError, ViewState, iso, parse_iso
+from explorer.state import StateError, ViewState, iso, parse_iso
 
 FORMAT = "bgp-explorer-briefing"
 VERSION = 1

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from explorer.demo import DEMO_LABEL, demo_store_path, ensure_demo_store
 from explorer.store import Store, StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR, data_dir

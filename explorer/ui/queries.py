@@ -3,9 +3,9 @@ per thread). Plain functions: no Qt here, so they are tested and benchmarked wit
 
 from __future__ import annotations
 
-from explorer.analysis.view import ViewData, countries_in_store, load_view
+from explorer.viewmodel.view import ViewData, countries_in_store, load_view
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
-from explorer.briefing.state import ViewState
+from explorer.state import ViewState
 
 US = 1_000_000
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from explorer.briefing.briefing import Annotation
-from explorer.briefing.state import ViewState, iso
+from explorer.state import ViewState, iso
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 
 VIEWS = ("both", "graph", "timeline")

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
                                QVBoxLayout, QWidget)
 
 from explorer.analysis.definitions import Definitions
-from explorer.analysis.view import ViewData
-from explorer.analysis.view_graph import GraphAt, graph_at
-from explorer.briefing.state import StateError, ViewState
+from explorer.viewmodel.view import ViewData
+from explorer.viewmodel.graph import GraphAt, cursor_graph
+from explorer.state import StateError, ViewState
 from explorer.ui import queries
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
@@ -320,7 +320,7 @@ def detail_step(span: int, points: int = 800) -> int:
 
 
 def _graph_at(data: ViewData, t: int, cancelled=None) -> GraphAt:
-    return graph_at(data, t)
+    return cursor_graph(data, t)
 
 
 def last_view(store_path: Path) -> ViewState | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from tests.conftest import data_file
 from tests.ui.conftest import KP_FILES
 

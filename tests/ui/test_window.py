@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.analysis.paths import hops
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 
 T0, T1 = parse_iso("2022-04-21T02:00:00Z"), parse_iso("2022-04-21T02:05:00Z")
 
