@@ -171,7 +171,7 @@ def _cmd_export(args, store_path) -> int:
 
 def _warn_missing(path: Path, briefing) -> None:
     from explorer.store import Store
-    from explorer.store.imports import kept_files
+    from explorer.store.queries import kept_files
 
     with Store(path, read_only=True) as store:
         missing = briefing.missing_from({sha for _, sha in kept_files(store.con)})

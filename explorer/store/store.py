@@ -1,7 +1,8 @@
 """Opening the store: one DuckDB file, its schema version, and the one writer connection.
 
 DuckDB lets one process write a file. That process holds ``Store.con``; each thread that
-reads takes its own ``Store.cursor()`` (DuckDB's guidance for Python threads).
+reads takes its own ``Store.reader()`` (DuckDB's guidance for Python threads: a cursor per thread),
+which also carries the store's one ``StoreCache``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Iterator
 
 import duckdb
 
+from explorer.store.cache import StoreCache
 from explorer.store.errors import StoreError, StoreLockedError, StoreVersionError
 from explorer.store.schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 
@@ -25,6 +27,7 @@ class Store:
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False, threads: int | None = None):
         self.path = Path(path)
         self.read_only = read_only
+        self.cache = StoreCache()
         if read_only and not self.path.exists():
             raise StoreError(f"No store at {self.path}: import some files first (bgp-explorer ingest PATH).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +54,10 @@ class Store:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for one thread (reads, or the writer's own work off the main thread)."""
         return self.con.cursor()
+
+    def reader(self) -> "Reader":
+        """A connection for one thread that reads, with the store's cache (close it, or use ``with``)."""
+        return Reader(self.con.cursor(), self.cache)
 
     @contextmanager
     def transaction(self, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -108,6 +115,31 @@ class Store:
                 self.con.execute(MIGRATIONS[step])
             self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
         self.migrated_from = (version, backup)
+
+
+class Reader:
+    """A DuckDB cursor of one store with that store's ``cache``; everything else is the cursor's own
+    (``execute`` is the cursor's bound method, so DuckDB still finds the caller's Arrow tables)."""
+
+    __slots__ = ("con", "cache")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, cache: StoreCache):
+        self.con, self.cache = con, cache
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+    def cursor(self) -> "Reader":
+        return Reader(self.con.cursor(), self.cache)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from explorer.briefing.briefing import Briefing, BriefingError, StoreFile, load
-from explorer.store.imports import kept_files
+from explorer.store.queries import kept_files
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 from explorer.ui.annotations import AnnotationLayer, NotesDialog, ask_note
 from explorer.ui.presentation import Presentation

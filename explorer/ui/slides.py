@@ -11,24 +11,22 @@ from pathlib import Path
 from explorer.briefing.briefing import Annotation
 from explorer.state import ViewState, iso
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+from explorer.store.queries import kept_summary
 
 VIEWS = ("both", "graph", "timeline")
 
 
 def provenance(store) -> str:
     """Which data: the store, its collectors, sessions and files."""
-    con = store.cursor()
-    try:
-        files, collectors, first, last = con.execute("""
-            SELECT count(*), string_agg(DISTINCT collector, ', ' ORDER BY collector),
-                   min(first_ts), max(last_ts)
-            FROM files WHERE status IN ('ok', 'truncated', 'damaged')""").fetchone()
-        sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    finally:
-        con.close()
-    span = f", {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first else ""
-    return (f"Data: store {store.path.name}: {files:,} MRT files{span}; collectors {collectors or '-'}; "
-            f"{sessions:,} peer sessions")
+    with store.reader() as con:
+        kept = kept_summary(con)
+    span = f", {_minute(kept.first)} to {_minute(kept.last)} UTC" if kept.first is not None else ""
+    return (f"Data: store {store.path.name}: {kept.files:,} MRT files{span}; collectors "
+            f"{', '.join(kept.collectors) or '-'}; {kept.sessions:,} peer sessions")
+
+
+def _minute(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def slide_for(window, store, title: str | None = None, view: str = "both"):
