@@ -46,7 +46,7 @@ t0 = time.perf_counter()
 from pathlib import Path
 from explorer.state import ViewState
 from explorer.store import Store
-from explorer.ui.app import app_instance, wait_until_shown
+from explorer.ui.offscreen import app_instance, wait_until_shown
 from explorer.ui.window import ExplorerWindow
 app = app_instance()
 state = ViewState.from_dict(json.loads(sys.argv[2]))
@@ -84,7 +84,7 @@ def cursor_moves(store: Path, state: ViewState, moves: int = 50) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
     from explorer.store import Store
-    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.offscreen import app_instance, wait_until_shown
     from explorer.ui.window import ExplorerWindow
 
     app_instance()

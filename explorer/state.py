@@ -56,6 +56,11 @@ class ViewState:
     def prefixes(self) -> list[str]:
         return self.scope.split() if self.scope_kind == "prefixes" else []
 
+    def scope_args(self) -> dict:
+        """The scope as ``resolve_scope`` takes it: country=, prefixes= or origin=."""
+        return {"country": {"country": self.scope}, "prefixes": {"prefixes": self.prefixes},
+                "origin": {"origin": self.scope}}[self.scope_kind]
+
     def query_key(self) -> tuple:
         """What the timeline depends on (the cursor and the selection do not)."""
         return (self.scope_kind, self.scope, self.start, self.end, self.step,

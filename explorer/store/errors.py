@@ -11,3 +11,11 @@ class StoreLockedError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store was written by a newer version of this program."""
+
+
+class StoreMigrationNeeded(StoreError):
+    """A store of an older schema opened read-only: it must be opened once for writing to migrate."""
+
+
+class StoreDamagedError(StoreError):
+    """The file is not a whole store (cut short, or its meta table damaged); nothing was changed."""

@@ -17,7 +17,8 @@ from typing import Iterator
 import duckdb
 
 from explorer.store.cache import StoreCache
-from explorer.store.errors import StoreError, StoreLockedError, StoreVersionError
+from explorer.store.errors import (StoreDamagedError, StoreError, StoreLockedError, StoreMigrationNeeded,
+                                   StoreVersionError)
 from explorer.store.schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 
 
@@ -98,9 +99,11 @@ class Store:
                 f"version reads up to {SCHEMA_VERSION}). Nothing was changed. Upgrade bgp-explorer, or use "
                 f"another store with --store.")
         if version < SCHEMA_VERSION:
-            if self.read_only:
-                raise StoreError(f"{self.path} has schema {version} and needs migrating to {SCHEMA_VERSION}; "
-                                 "open it once for writing (e.g. bgp-explorer info) to migrate it.")
+            if self.read_only:      # the command line's readers migrate it (explorer.cli.common.open_reading)
+                raise StoreMigrationNeeded(
+                    f"{self.path} has schema {version} and needs migrating to {SCHEMA_VERSION}: any bgp-explorer "
+                    "command (e.g. bgp-explorer info) or the window migrates it, keeping a copy of the old file "
+                    f"as {self.path.name}.schema{version}.bak.")
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:

@@ -78,9 +78,7 @@ class Cancelled(Exception):
 def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     window = Window(state.start, state.end, state.step)
     defs = Definitions(**state.definitions)
-    kind = {"country": {"country": state.scope}, "prefixes": {"prefixes": state.prefixes},
-            "origin": {"origin": state.scope}}[state.scope_kind]
-    scope = resolve_scope(con, window, **kind)
+    scope = resolve_scope(con, window, **state.scope_args())
     v = visibility(con, scope, window, defs)
     if cancelled():
         raise Cancelled()

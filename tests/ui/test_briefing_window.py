@@ -16,7 +16,7 @@ OUTAGE = Annotation("9 h 31 min", parse_iso("2014-12-22T16:15:00Z"), parse_iso("
 
 
 def test_notes_are_drawn_and_survive_a_new_view(open_window, demo_store_path, qtbot):
-    from explorer.ui.app import wait_until_shown
+    from explorer.ui.offscreen import wait_until_shown
 
     w = open_window(demo_store_path, KP)
     w.set_annotations([WITHDRAWN, OUTAGE])
@@ -38,7 +38,7 @@ def test_notes_appear_in_an_export(open_window, demo_store_path, tmp_path):
 
 
 def test_a_saved_briefing_reopens_the_same_view(open_window, demo_store_path, tmp_path):
-    from explorer.ui.app import wait_until_shown
+    from explorer.ui.offscreen import wait_until_shown
 
     first = open_window(demo_store_path, KP.with_(timeline_mode="peers", selected_asn=4837))
     first.set_annotations([WITHDRAWN, OUTAGE])
