@@ -64,7 +64,7 @@ def offscreen_window(store, state: ViewState, size: tuple[int, int] = (1920, 108
             raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
                                f"{smallest.width()}x{smallest.height()} pixels")
         if annotations:
-            w.set_annotations(annotations)
+            w.briefing.set_notes(annotations)
         if not wait_until_shown(w):
             raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
         if w.error:
