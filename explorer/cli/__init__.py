@@ -19,6 +19,7 @@ from explorer import __version__
 from explorer.cli import analysis, ingest, info, views
 from explorer.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from explorer.store import StoreDamagedError, StoreError, resolve_store_path
+from explorer.store.errors import DatabaseError
 from explorer.store.location import ENV_VAR
 
 
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(f"bgp-explorer: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except DatabaseError as exc:                        # a read failing mid-query: the file is damaged
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"bgp-explorer {command}: the store cannot be read ({first}); restore it from a copy, or use "
+              "another store with --store", file=sys.stderr)
+        return EXIT_USAGE
     except (ValueError, FileNotFoundError) as exc:     # AnalysisError, CountryError, StateError, BriefingError...
         print(f"bgp-explorer {command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

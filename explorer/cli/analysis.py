@@ -69,7 +69,8 @@ def _scope_options():
 def add_scope(group) -> None:
     """--country, --prefix (repeatable: the prefixes add up) and --origin, into a mutually exclusive group."""
     group.add_argument("--country", help="ISO code or English name: KP, 'North Korea'")
-    group.add_argument("--prefix", nargs="+", metavar="P", help="prefixes (their more-specifics included)")
+    group.add_argument("--prefix", nargs="+", action="extend", metavar="P",
+                       help="prefixes, their more-specifics included (--prefix A B, or --prefix A --prefix B)")
     group.add_argument("--origin", help="origin AS: 131279 or AS131279")
 
 

@@ -1,5 +1,7 @@
 """Errors the store raises, each in words a user can act on."""
 
+from duckdb import Error as DatabaseError  # noqa: F401  (a read that fails mid-query: the file is damaged)
+
 
 class StoreError(Exception):
     """Something about the store file stops us; the message says what and what to do."""

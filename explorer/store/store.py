@@ -32,11 +32,20 @@ class Store:
         if read_only and not self.path.exists():
             raise StoreError(f"No store at {self.path}: import some files first (bgp-explorer ingest PATH).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and self.path.exists() and self.path.stat().st_size:
+            # a damaged file is told before anything could be written to it (DuckDB, opening a file
+            # for writing, may rewrite its header)
+            probe = _connect(self.path, True)
+            try:
+                _guarded(self.path, lambda: _check_whole(probe, self.path))
+            finally:
+                probe.close()
         self.con = _connect(self.path, read_only)
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         try:
-            self._check_schema()
+            _guarded(self.path, lambda: _check_whole(self.con, self.path))
+            _guarded(self.path, self._check_schema)
         except BaseException:
             self.con.close()
             raise
@@ -77,7 +86,14 @@ class Store:
     @property
     def schema_version(self) -> int:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0])
+        if row is None or row[0] is None:
+            raise StoreDamagedError(f"{self.path}: its meta table names no schema_version, so this program cannot "
+                                    "tell how to read it; nothing was changed.")
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreDamagedError(f"{self.path}: its schema_version is {row[0][:40]!r}, not a number, so this "
+                                    "program cannot tell how to read it; nothing was changed.") from None
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self.con.execute(
@@ -159,6 +175,30 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"Cannot open {path}: {text}") from None
     except duckdb.Error as exc:
         raise StoreError(f"Cannot open {path} as a store: {exc}") from None
+
+
+def _check_whole(con, path: Path) -> None:
+    """The file holds every block its header counts (a copy cut short does not)."""
+    block_size, blocks = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                                     "WHERE database_name = current_database()").fetchone()
+    size = path.stat().st_size
+    if size < block_size * blocks:
+        raise StoreDamagedError(f"{path} is cut short: {size:,} bytes where its header counts {blocks:,} blocks "
+                                f"of {block_size:,} bytes; nothing was changed. Restore it from a copy, or use "
+                                "another store with --store.")
+
+
+def _guarded(path: Path, check) -> None:
+    """A check whose reads fail (DuckDB's IO or internal errors) says the file is damaged."""
+    try:
+        check()
+    except duckdb.Error as exc:
+        raise StoreDamagedError(f"{path} cannot be read as a store ({_first_line(exc)}); nothing was changed. "
+                                "Restore it from a copy, or use another store with --store.") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _program() -> str:

@@ -50,7 +50,8 @@ def wait_until_shown(window, timeout_s: float = 60.0) -> bool:
 def offscreen_window(store, state: ViewState, size: tuple[int, int] = (1920, 1080), note: str = "",
                      annotations=()):
     """The window for ``state`` on ``store``, offscreen, at ``size``, with its view loaded and the
-    graph at the cursor painted. For screenshots and exports; closed afterwards."""
+    graph at the cursor painted. For screenshots and exports; closed afterwards. A view that cannot be
+    shown as asked raises ValueError (the command line's exit status 2), any other failure RuntimeError."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app_instance()
     from explorer.ui.window import ExplorerWindow
@@ -67,8 +68,8 @@ def offscreen_window(store, state: ViewState, size: tuple[int, int] = (1920, 108
             w.briefing.set_notes(annotations)
         if not wait_until_shown(w):
             raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
-        if w.error:
-            raise RuntimeError(w.error)
+        if w.error:             # the user's own (an unknown country, no data in the window), or ours
+            raise (RuntimeError if w.error_details else ValueError)(w.error)
         yield w
     finally:
         w.close()

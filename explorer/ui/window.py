@@ -41,6 +41,7 @@ class ExplorerWindow(QMainWindow):
         self.detail: ViewData | None = None     # the zoomed part of the window at a finer step
         self.graph: GraphAt | None = None
         self.error: str = ""
+        self.error_details: str = ""            # a traceback when the error is ours, empty when it is the input's
         # One worker answers what the views show (the view, the graph at the cursor); another reads
         # the lists that may take seconds on a large store (countries, status), so that a cursor
         # move never waits behind them.
@@ -134,7 +135,7 @@ class ExplorerWindow(QMainWindow):
         self.state = s
         self.topbar.set_state(s)
         if reload:
-            self.error = ""
+            self.error, self.error_details = "", ""
             self.worker.submit("view", queries.view, self.store, s, done=self._view_loaded, failed=self._view_failed)
         else:
             self.move_cursor(s.at)
@@ -248,14 +249,14 @@ class ExplorerWindow(QMainWindow):
                 f"{utc(s.end)[:10]}, or choose another window.\n({message})")
         self.timeline.show_message(text)
         self.graph_pane.show_message(text)
-        self.error = message
+        self.error, self.error_details = message, details
         if details:
             self.show_error(message, details)
         else:
             self.statusBar().showMessage(message, 15000)
 
     def show_error(self, message: str, details: str = "") -> None:
-        self.error = message
+        self.error, self.error_details = message, details
         box = QMessageBox(QMessageBox.Icon.Warning, "BGP History Explorer", message, QMessageBox.StandardButton.Ok, self)
         if details:
             box.setDetailedText(details)
