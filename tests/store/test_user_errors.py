@@ -14,7 +14,7 @@ import pytest
 
 from explorer.cli import main
 from explorer.state import ViewState, parse_iso
-from tests.store.schema_v1 import V1_CREATE
+from tests.store.schema_v1 import make_v1_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KP = ["--prefix", "175.45.176.0/22"]
@@ -129,11 +129,7 @@ def test_a_briefing_whose_step_is_10_to_the_30_is_refused(capsys, kp2015_store, 
 def test_a_schema_1_store_is_migrated_by_the_command_its_message_names(capsys, tmp_path):
     from explorer.store import Store, StoreMigrationNeeded
 
-    path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute(V1_CREATE)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('created_by', 'bgp-explorer 0.1.0')")
-    con.close()
+    path = make_v1_store(tmp_path / "old.duckdb")
     with pytest.raises(StoreMigrationNeeded, match=r"any bgp-explorer command \(e.g. bgp-explorer info\)") as exc:
         Store(path, read_only=True)
     assert "old.duckdb.schema1.bak" in str(exc.value)
