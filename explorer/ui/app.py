@@ -16,9 +16,10 @@ from pathlib import Path
 
 from explorer.state import ViewState, parse_iso
 from explorer.demo import DEMO_LABEL, demo_store_path, ensure_demo_store
-from explorer.store import Store, StoreError, resolve_store_path
+from explorer.store import StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR, data_dir
 from explorer.ui.offscreen import app_instance, render_png
+from explorer.ui.store_lock import open_or_wait, open_store
 
 DEMO_STATE = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-19T00:00:00Z"),
                        end=parse_iso("2014-12-24T00:00:00Z"), step=900, at=parse_iso("2014-12-22T20:00:00Z"))
@@ -62,16 +63,6 @@ def build_demo_with_dialog(app) -> Path:
     return Path(result["path"])
 
 
-def open_store(path: Path) -> Store:
-    """The window is the store's one writer (File > Import); read-only when another program writes it."""
-    try:
-        return Store(path)
-    except StoreError:
-        if path.exists():
-            return Store(path, read_only=True)
-        raise
-
-
 def _headless() -> bool:
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
                                                      or os.environ.get("QT_QPA_PLATFORM"))
@@ -107,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if demo:
         path = build_demo_with_dialog(app)
-    with open_store(path) as store:
+    store = open_or_wait(path)
+    if store is None:
+        print(f"bgp-explorer-window: {path} is busy with an import in another program; not opened", file=sys.stderr)
+        return 1
+    with store:
         w = ExplorerWindow(store, state, note=note)
         w.resize(1600, 950)
         w.show()
