@@ -33,13 +33,7 @@ class Store:
             raise StoreError(f"No store at {self.path}: import some files first (bgp-explorer ingest PATH).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not read_only and self.path.exists() and self.path.stat().st_size:
-            # a damaged file is told before anything could be written to it (DuckDB, opening a file
-            # for writing, may rewrite its header)
-            probe = _connect(self.path, True)
-            try:
-                _guarded(self.path, lambda: _check_whole(probe, self.path))
-            finally:
-                probe.close()
+            _check_before_writing(self.path)
         self.con = _connect(self.path, read_only)
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -186,6 +180,20 @@ def _check_whole(con, path: Path) -> None:
         raise StoreDamagedError(f"{path} is cut short: {size:,} bytes where its header counts {blocks:,} blocks "
                                 f"of {block_size:,} bytes; nothing was changed. Restore it from a copy, or use "
                                 "another store with --store.")
+
+
+def _check_before_writing(path: Path) -> None:
+    """A damaged file is told before anything could be written to it (DuckDB, opening a file for
+    writing, may rewrite its header). What cannot be opened read-only is left to the writer's own
+    open to report (a lock, not a DuckDB file); a file this process holds open was checked then."""
+    try:
+        probe = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return
+    try:
+        _guarded(path, lambda: _check_whole(probe, path))
+    finally:
+        probe.close()
 
 
 def _guarded(path: Path, check) -> None:
