@@ -39,8 +39,11 @@ run: $(STAMP)
 	$(BIN)/bgp-explorer-window
 
 # pytest exits 5 when it collects no test; that is not a failure of the code under test.
+# bgpdump (Debian's reference parser) is installed like Qt's libraries: with apt-get as root, else named;
+# libbgpstream is built from its release tarballs (make bgpstream) when they are there.
 test: $(STAMP) bgpstream
 	@.ci/qt-system-libs $(BIN)/python
+	@.ci/bgpdump
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected" && status=0; exit $$status
 

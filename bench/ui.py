@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from explorer.briefing.state import ViewState, parse_iso  # noqa: E402
+from explorer.state import ViewState, parse_iso  # noqa: E402
 
 MRT = ROOT.parent / "shared" / "data" / "mrt"
 MRT_FILES = ["bgpdump__updates.et-header.2015.gz", "dnas__rrc23.updates.20220421.0200.gz"]
@@ -44,9 +44,9 @@ CHILD = """
 import time, json, sys
 t0 = time.perf_counter()
 from pathlib import Path
-from explorer.briefing.state import ViewState
+from explorer.state import ViewState
 from explorer.store import Store
-from explorer.ui.app import app_instance, wait_until_shown
+from explorer.ui.offscreen import app_instance, wait_until_shown
 from explorer.ui.window import ExplorerWindow
 app = app_instance()
 state = ViewState.from_dict(json.loads(sys.argv[2]))
@@ -84,7 +84,7 @@ def cursor_moves(store: Path, state: ViewState, moves: int = 50) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
     from explorer.store import Store
-    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.offscreen import app_instance, wait_until_shown
     from explorer.ui.window import ExplorerWindow
 
     app_instance()

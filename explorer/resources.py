@@ -1,8 +1,10 @@
-"""Where the files of ``resources/`` are: beside the package in a checkout, inside the bundle when frozen.
+"""Where the files of ``resources/`` are: in an installed wheel, in a checkout, or inside the bundle.
 
-The installer (``build_installer.py``) copies ``resources/`` into the bundle; PyInstaller sets
-``sys._MEIPASS`` to the folder it unpacks to. Code asks ``resource_path('icon.svg')`` and never
-builds such paths itself.
+A wheel carries them as the package data ``explorer/resource_files/`` (setup.py maps the checkout's
+top-level ``resources/`` there); a checkout (and an editable install) reads ``resources/`` beside the
+package; the installer (``build_installer.py``) copies ``resources/`` into its bundle, and
+PyInstaller sets ``sys._MEIPASS`` to the folder it unpacks to. Code asks
+``resource_path('icon.svg')`` and never builds such paths itself.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+_PACKAGE = Path(__file__).resolve().parent
+
 
 def resources_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[1] / "resources"
+    installed = _PACKAGE / "resource_files"
+    return installed if installed.is_dir() else _PACKAGE.parent / "resources"
 
 
 def resource_path(name: str) -> Path:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from explorer.analysis.errors import AnalysisError
-from explorer.timeutil import iso
+from explorer.timeutil import MAX_STEP, iso
 
 MAX_INSTANTS = 1_000_000
 
@@ -56,6 +56,8 @@ class Definitions:
                                 "or share:S (e.g. share:0.75)")
         if not 0 < self.threshold <= 1:
             raise AnalysisError(f"visibility threshold {self.threshold}: give a share in (0, 1], e.g. 0.5")
+        if not isinstance(self.min_table, int) or not 0 <= self.min_table < 2**62:
+            raise AnalysisError(f"minimum table size {self.min_table}: give a count of prefixes, e.g. 10000")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -80,8 +82,8 @@ class Window:
     def __post_init__(self):
         if self.end < self.start:
             raise AnalysisError(f"the window ends ({iso(self.end)}) before it starts ({iso(self.start)})")
-        if self.step <= 0:
-            raise AnalysisError(f"step {self.step} s: give a positive step, e.g. 300 or 5m")
+        if not 0 < self.step <= MAX_STEP:
+            raise AnalysisError(f"step {self.step} s: give a positive step of at most {MAX_STEP:,} s, e.g. 300 or 5m")
         if self.count > MAX_INSTANTS:
             raise AnalysisError(f"{self.count:,} instants ({iso(self.start)} to {iso(self.end)} every "
                                 f"{self.step} s): more than {MAX_INSTANTS:,}; use a larger --step")

@@ -3,20 +3,25 @@
 An edge runs from the AS nearer the collector's peer (``source``) to the next AS toward the origin
 (``target``), from the AS path as received (prepending removed; a path with an AS_SET gives edges
 only up to the set). ``routes`` is the number of (peer session, prefix) routes held at the instant
-whose path holds that adjacency; every session counts, full feed or not. Roles, the first that
-applies: origin (last AS of a path), upstream (the AS before it), transit, peer (first AS only).
+whose path holds that adjacency; every session counts, full feed or not, and a session holding
+several paths to one prefix at once (ADD-PATH) counts once per edge. Roles, the first that applies:
+origin (last AS of a path), upstream (the AS before it), transit, peer (first AS only).
+
+One computation serves every caller: ``route_times`` reads a scope's route intervals over a span
+once, and ``graph_at`` answers any instant of that span from them with a few numpy operations.
+The command line reads the instants it asks about; the window reads its whole window once, so a
+cursor move costs no store query (``explorer.viewmodel.graph``).
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.analysis.paths import path_hops
-from explorer.analysis.routes import US
+from explorer.analysis.paths import Hops, path_hops
+from explorer.analysis.routes import OPEN, US
 from explorer.analysis.scope import Scope
 from explorer.registry.mapping import as_countries, as_names, mapping_for
 from explorer.timeutil import iso
@@ -25,52 +30,154 @@ ROLES = ("origin", "upstream", "transit", "peer")
 
 
 @dataclass
+class RouteTimes:
+    """A scope's route intervals with their exact times (microseconds), sorted by prefix, then session."""
+
+    session: np.ndarray
+    prefix: np.ndarray          # the prefix's position in the scope's sorted prefix ids
+    path: np.ndarray            # index into ``paths``
+    start: np.ndarray
+    end: np.ndarray             # OPEN while still held at the end of the data
+    paths: list[Hops]           # prepending removed, cut at an AS_SET
+    cache: dict = field(default_factory=dict, repr=False)      # derived once: the path table, ...
+
+
+def route_times(con, prefix_ids: np.ndarray, lo: int, hi: int) -> RouteTimes:
+    """The routes to ``prefix_ids`` (sorted) held at some instant of [lo, hi] (Unix seconds)."""
+    r = con.execute("""
+        SELECT session_id, prefix_id, path_id, epoch_us(start_ts) AS s, coalesce(epoch_us(end_ts), $open) AS e
+        FROM intervals WHERE prefix_id IN (SELECT unnest($ids::BIGINT[]))
+          AND start_ts <= make_timestamp($hi) AND (end_ts IS NULL OR end_ts > make_timestamp($lo))""",
+                    {"open": int(OPEN), "ids": np.asarray(prefix_ids).tolist(), "hi": hi * US,
+                     "lo": lo * US}).fetchnumpy()
+    path_ids, local = np.unique(np.asarray(r["path_id"], np.int64), return_inverse=True)
+    hops = path_hops(con, path_ids)
+    session = np.asarray(r["session_id"], np.int64)
+    prefix = np.searchsorted(np.asarray(prefix_ids, np.int64), np.asarray(r["prefix_id"], np.int64))
+    order = np.lexsort((session, prefix))       # by prefix, then session: ADD-PATH pairs are neighbours
+    return RouteTimes(session[order], prefix[order], local.astype(np.int64).ravel()[order],
+                      np.asarray(r["s"], np.int64)[order], np.asarray(r["e"], np.int64)[order],
+                      [hops[int(p)] for p in path_ids])
+
+
+@dataclass(frozen=True)
+class PathTable:
+    """Every path as flat arrays (CSR): its ASes with their role codes, and its edges."""
+
+    node_ptr: np.ndarray
+    node_asn: np.ndarray
+    node_role: np.ndarray       # index into ROLES
+    edge_ptr: np.ndarray
+    edge_id: np.ndarray
+    edges: np.ndarray           # (E, 2) source, target
+    upstream: np.ndarray        # per path: the AS before the origin, -1 when none
+
+
+def path_table(r: RouteTimes) -> PathTable:
+    if "paths" not in r.cache:
+        nodes, roles, eids, nptr, eptr, ups = [], [], [], [0], [0], []
+        where: dict[tuple[int, int], int] = {}
+        for h in r.paths:
+            n = len(h.asns)
+            for pos, a in enumerate(h.asns):
+                nodes.append(a)
+                roles.append(0 if h.complete and pos == n - 1 else 1 if h.complete and pos == n - 2
+                             else 2 if pos > 0 else 3)
+            for e in zip(h.asns, h.asns[1:]):
+                eids.append(where.setdefault(e, len(where)))
+            nptr.append(len(nodes))
+            eptr.append(len(eids))
+            ups.append(h.upstream if h.upstream is not None else -1)
+        r.cache["paths"] = PathTable(np.array(nptr), np.array(nodes, np.int64), np.array(roles, np.int8),
+                                     np.array(eptr), np.array(eids, np.int64),
+                                     np.array(list(where), np.int64).reshape(-1, 2), np.array(ups, np.int64))
+    return r.cache["paths"]
+
+
+def expand(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values of each row's CSR slice, concatenated; the position in ``rows`` each came from)."""
+    lens = ptr[rows + 1] - ptr[rows]
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(rows)), lens)
+    idx = np.repeat(ptr[rows], lens) + (np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens))
+    return values[idx], owner
+
+
+def held_at(r: RouteTimes, t: int) -> np.ndarray:
+    """Indices of the routes held at t (start <= t < end)."""
+    us = int(t) * US
+    return np.flatnonzero((r.start <= us) & (r.end > us))
+
+
+def _add_path(r: RouteTimes) -> bool:
+    """Whether some session holds two routes to one prefix at once (ADD-PATH), anywhere in the span."""
+    if "add_path" not in r.cache:
+        order = np.lexsort((r.start, r.prefix, r.session))
+        same = (r.session[order][1:] == r.session[order][:-1]) & (r.prefix[order][1:] == r.prefix[order][:-1])
+        r.cache["add_path"] = bool((same & (r.start[order][1:] < r.end[order][:-1])).any())
+    return r.cache["add_path"]
+
+
+def edges_at(r: RouteTimes, held: np.ndarray) -> tuple[dict[tuple[int, int], int], int]:
+    """(routes per adjacency, (session, prefix) routes) among the routes ``held``: a (session, prefix)
+    counts once per edge, also when it holds several paths at once (ADD-PATH). Routes whose
+    (session, prefix) holds one path are counted per path and spread over its edges; only the few
+    others are paired one by one."""
+    pt = path_table(r)
+    if "edge_owner" not in r.cache:
+        r.cache["edge_owner"] = np.repeat(np.arange(len(pt.edge_ptr) - 1), np.diff(pt.edge_ptr))
+    single, multi = held, held[:0]
+    if _add_path(r) and len(held):
+        key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
+        same = key[1:] == key[:-1]
+        dup = np.zeros(len(held), bool)
+        dup[1:] |= same
+        dup[:-1] |= same
+        single, multi = held[~dup], held[dup]
+    per_path = np.bincount(r.path[single], minlength=len(pt.node_ptr) - 1)
+    counts = np.bincount(pt.edge_id, weights=per_path[r.cache["edge_owner"]], minlength=len(pt.edges))
+    counts = np.rint(counts).astype(np.int64)
+    routes = len(single)
+    if len(multi):
+        key = r.session[multi] * (int(r.prefix.max()) + 1) + r.prefix[multi]
+        routes += len(np.unique(key))
+        eid, owner = expand(pt.edge_ptr, pt.edge_id, r.path[multi])
+        width = int(key.max()) + 1
+        pairs = np.unique(eid * width + key[owner])
+        counts += np.bincount(pairs // width, minlength=len(pt.edges))
+    nz = np.flatnonzero(counts)
+    return dict(zip(map(tuple, pt.edges[nz].tolist()), counts[nz].tolist())), routes
+
+
+@dataclass
 class Graph:
     at: int
     edges: dict[tuple[int, int], int]       # (source, target) -> routes
-    roles: dict[int, str]
+    roles: dict[int, str]                   # every AS on a route held at the instant
     routes: int                             # (session, prefix) routes held at the instant
+    held: np.ndarray                        # indices of those routes in the RouteTimes
 
 
-def graph_at(con, scope: Scope, at: int) -> Graph:
-    held = """FROM intervals WHERE prefix_id IN (SELECT unnest($ids::INTEGER[]))
-              AND start_ts <= make_timestamp($t) AND (end_ts IS NULL OR end_ts > make_timestamp($t))"""
-    args = {"ids": scope.prefix_ids.tolist(), "t": at * US}
-    r = con.execute(f"""
-        SELECT path_id, count(*) AS n {held} GROUP BY path_id""", args).fetchnumpy()
-    ids, counts = np.asarray(r["path_id"], np.int64), np.asarray(r["n"], np.int64)
-    hops = path_hops(con, ids)
-    edges: Counter = Counter()
-    pairs = con.execute(f"SELECT count(DISTINCT (session_id, prefix_id)) {held}", args).fetchone()[0] \
-        if len(ids) else 0
-    if pairs == counts.sum():               # one path per (session, prefix): count by path
-        for pid, n in zip(ids.tolist(), counts.tolist()):
-            for e in hops[pid].edges():
-                edges[e] += n
-    else:                                   # ADD-PATH: one (session, prefix) counts once per edge
-        seen: dict[tuple[int, int], set] = defaultdict(set)
-        for s, p, pid in con.execute(f"SELECT session_id, prefix_id, path_id {held}", args).fetchall():
-            for e in hops[pid].edges():
-                seen[e].add((s, p))
-        edges.update({e: len(v) for e, v in seen.items()})
-    rank: dict[int, int] = defaultdict(lambda: 3)
-    for pid in ids.tolist():
-        h = hops[pid]
-        for pos, asn in enumerate(h.asns):
-            if h.complete and pos == len(h.asns) - 1:
-                role = 0
-            elif h.complete and pos == len(h.asns) - 2:
-                role = 1
-            else:
-                role = 2 if pos > 0 else 3
-            rank[asn] = min(rank[asn], role)
-    return Graph(at, dict(edges), {a: ROLES[x] for a, x in rank.items()}, int(pairs))
+def graph_at(r: RouteTimes, t: int) -> Graph:
+    held = held_at(r, t)
+    edges, routes = edges_at(r, held)
+    pt = path_table(r)
+    paths = np.flatnonzero(np.bincount(r.path[held], minlength=len(pt.node_ptr) - 1))
+    asn, _ = expand(pt.node_ptr, pt.node_asn, paths)
+    role, _ = expand(pt.node_ptr, pt.node_role, paths)
+    order = np.lexsort((role, asn))         # per AS, its first role in ROLES' order
+    first = np.ones(len(order), bool)
+    first[1:] = asn[order][1:] != asn[order][:-1]
+    roles = {a: ROLES[x] for a, x in zip(asn[order][first].tolist(), role[order][first].tolist())}
+    return Graph(int(t), edges, roles, routes, held)
 
 
 def graph_json(con, scope: Scope, at: int, since: int | None = None) -> dict:
-    g = graph_at(con, scope, at)
+    r = route_times(con, scope.prefix_ids, min(at, at if since is None else since),
+                    max(at, at if since is None else since))
+    g = graph_at(r, at)
     mapping = mapping_for(con, at)
-    before = graph_at(con, scope, since) if since is not None else None
+    before = graph_at(r, since) if since is not None else None
     asns = set(g.roles) | (set(before.roles) if before else set())
     names, countries = as_names(con, asns), as_countries(con, asns, mapping)
     out = {

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.store.cache import cache_of
+
 
 @dataclass(frozen=True)
 class Hops:
@@ -40,19 +42,15 @@ def hops(path: str | None) -> Hops:
     return Hops(tuple(out), True)
 
 
-_CACHE: dict[tuple[str, int], Hops] = {}
-
-
 def path_hops(con, path_ids: np.ndarray) -> dict[int, Hops]:
-    """Hops of each path id (parsed once per process; path ids never change meaning in a store)."""
-    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    """Hops of each path id, parsed once per open store (a path id never changes meaning in a store)."""
+    known: dict[int, Hops] = cache_of(con).get("hops", None, dict)
     ids = np.unique(path_ids)
-    missing = [int(i) for i in ids if (db, int(i)) not in _CACHE]
+    missing = [int(i) for i in ids if int(i) not in known]
     if missing:
-        if len(_CACHE) > 5_000_000:
-            _CACHE.clear()
-        rows = con.execute("SELECT path_id, path FROM paths WHERE path_id IN (SELECT unnest(?::INTEGER[]))",
+        if len(known) > 5_000_000:
+            known.clear()
+        rows = con.execute("SELECT path_id, path FROM paths WHERE path_id IN (SELECT unnest(?::BIGINT[]))",
                            [missing]).fetchall()
-        for pid, text in rows:
-            _CACHE[(db, pid)] = hops(text)
-    return {int(i): _CACHE.get((db, int(i)), Hops((), False)) for i in ids}
+        known.update((int(pid), hops(text)) for pid, text in rows)
+    return {int(i): known.get(int(i), Hops((), False)) for i in ids}

@@ -8,6 +8,8 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.analysis.definitions import Definitions, Window
+from explorer.store.cache import cache_of
+from explorer.store.queries import files_stamp, paths_stamp
 
 US = 1_000_000
 OPEN = np.int64(2**62)          # end of a route still held at the end of the data
@@ -32,7 +34,7 @@ def fetch_routes(con, prefix_ids: np.ndarray, window: Window) -> Routes:
     clipped to [0, k] (DuckDB's // truncates, so the ceiling is (x + step - 1) // step, exact for
     x > -step and clipped to 0 below)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    scope = pa.table({"pid": pa.array(prefix_ids, pa.int32()),  # noqa: F841  (read by DuckDB below)
+    scope = pa.table({"pid": pa.array(prefix_ids, pa.int64()),  # noqa: F841  (read by DuckDB below)
                       "rank": pa.array(np.arange(len(prefix_ids)), pa.int32())})
     r = con.execute("""
         SELECT session_id, rank, path_id,
@@ -47,44 +49,35 @@ def fetch_routes(con, prefix_ids: np.ndarray, window: Window) -> Routes:
                   np.asarray(r["a"], np.int64), np.asarray(r["b"], np.int64), path_origins(con)[path])
 
 
-_ORIGINS: dict[tuple, np.ndarray] = {}
-
-
 def path_origins(con) -> np.ndarray:
-    """Origin AS per path_id (-1: none), kept per process while the store gains no paths."""
-    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-    key = (db, *con.execute("SELECT count(*), coalesce(max(path_id), 0) FROM paths").fetchone())
-    if key not in _ORIGINS:
-        _ORIGINS.clear()
+    """Origin AS per path_id (-1: none), kept in the store's cache while the store gains no paths."""
+    stamp = paths_stamp(con)
+
+    def build() -> np.ndarray:
         r = con.execute("SELECT path_id, coalesce(origin_asn::BIGINT, -1) AS o FROM paths").fetchnumpy()
-        out = np.full(key[2] + 1, -1, np.int64)
+        out = np.full((stamp[1] or 0) + 1, -1, np.int64)
         out[np.asarray(r["path_id"], np.int64)] = r["o"]
-        _ORIGINS[key] = out
-    return _ORIGINS[key]
+        return out
 
-
-_TABLES: dict[tuple, tuple] = {}
+    return cache_of(con).get("path_origins", stamp, build)
 
 
 def table_sizes(con, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(session, collector rank, af, prefixes held in the window) for every session, kept per process.
+    """(session, collector rank, af, prefixes held in the window) for every session, kept in the
+    store's cache per window while the store's files are the same.
 
     The count is DuckDB's HyperLogLog estimate (``approx_count_distinct``, within about 2%): exact
     counting over tens of millions of intervals takes seconds, and the rules compare sizes in shares.
     """
-    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-    version = con.execute("SELECT count(*), max(file_id) FROM files").fetchone()
-    key = (db, version, window.start, window.end)
-    if key not in _TABLES:
+    def build():
         r = con.execute("""
             SELECT i.session_id, dense_rank() OVER (ORDER BY s.collector) AS c, p.af, approx_count_distinct(i.prefix_id) AS n
             FROM intervals i JOIN prefixes p USING (prefix_id) JOIN sessions s USING (session_id)
             WHERE i.start_ts <= make_timestamp(?) AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?))
             GROUP BY i.session_id, s.collector, p.af""", [window.end * US, window.start * US]).fetchnumpy()
-        if len(_TABLES) > 8:
-            _TABLES.clear()
-        _TABLES[key] = tuple(np.asarray(r[c], dtype=np.int64) for c in ("session_id", "c", "af", "n"))
-    return _TABLES[key]
+        return tuple(np.asarray(r[c], dtype=np.int64) for c in ("session_id", "c", "af", "n"))
+
+    return cache_of(con).get(("table_sizes", window.start, window.end), files_stamp(con), build)
 
 
 @dataclass(frozen=True)

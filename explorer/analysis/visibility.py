@@ -23,6 +23,7 @@ from explorer.analysis.errors import AnalysisError
 from explorer.analysis.paths import path_hops
 from explorer.analysis.routes import US, FullFeed, Routes, fetch_routes, full_feed
 from explorer.analysis.scope import Scope
+from explorer.store.queries import kept_span
 from explorer.timeutil import iso
 
 
@@ -51,8 +52,7 @@ class Visibility:
 
 
 def check_window(con, window: Window) -> None:
-    first, last = con.execute("SELECT epoch(min(first_ts)), epoch(max(last_ts)) FROM files "
-                              "WHERE status IN ('ok', 'truncated', 'damaged')").fetchone()
+    first, last = kept_span(con)
     if first is None:
         raise AnalysisError("the store holds no routing data yet: import archives first (bgp-explorer ingest PATH)")
     if window.end < first or window.start > np.ceil(last):    # the instant just after the last element still counts
@@ -167,7 +167,7 @@ def _slash24(scope: Scope, prefix, idx, delta, k):
 def _updates(cur, scope: Scope, window: Window):
     """Announcements and withdrawals of the scope in each bin (t - step, t]."""
     k, t0, step = window.count, window.start * US, window.step * US
-    ids = pa.table({"pid": pa.array(scope.prefix_ids, pa.int32())})  # noqa: F841  (read by DuckDB)
+    ids = pa.table({"pid": pa.array(scope.prefix_ids, pa.int64())})  # noqa: F841  (read by DuckDB)
     with cur:
         r = cur.execute("""
         SELECT (epoch_us(ts) - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n

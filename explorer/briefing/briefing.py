@@ -22,14 +22,17 @@ sha256 says whether the store at hand holds the same data.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
 from explorer.analysis.definitions import Definitions
 from explorer.analysis.errors import AnalysisError
-from explorer.briefing.state import StateError, ViewState, iso, parse_iso
+from explorer.state import StateError, ViewState, iso, parse_iso
+from explorer.timeutil import EARLIEST, LATEST
 
 FORMAT = "bgp-explorer-briefing"
 VERSION = 1
@@ -97,15 +100,9 @@ class Briefing:
 
 def load(path: str | Path) -> Briefing:
     path = Path(path)
+    raw = _read_bounded(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise BriefingError(f"{path}: cannot open the briefing ({exc.strerror or exc})") from None
-    if size > MAX_BYTES:
-        raise BriefingError(f"{path}: {size:,} bytes is not a briefing (at most {MAX_BYTES:,})")
-    try:
-        text = path.read_bytes().decode("utf-8")
-        doc = json.loads(text)
+        doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise BriefingError(f"{path}: not a briefing: the file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -116,6 +113,35 @@ def load(path: str | Path) -> Briefing:
         return from_dict(doc)
     except BriefingError as exc:
         raise BriefingError(f"{path}: {exc}") from None
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES. A folder, a device or a pipe is refused
+    before a byte is read (opening does not wait for a pipe's writer), and never more than
+    MAX_BYTES + 1 bytes are read, whatever the size said."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        raise BriefingError(f"{path}: a folder, not a briefing file") from None
+    except OSError as exc:
+        raise BriefingError(f"{path}: cannot open the briefing ({exc.strerror or exc})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise BriefingError(f"{path}: a folder, not a briefing file")
+        kind = "a pipe" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+        raise BriefingError(f"{path}: {kind}, not a briefing file (a briefing is a regular file)")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_BYTES:
+            raise BriefingError(f"{path}: {info.st_size:,} bytes is not a briefing (at most {MAX_BYTES:,})")
+        try:
+            raw = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise BriefingError(f"{path}: cannot read the briefing ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise BriefingError(f"{path}: more than {MAX_BYTES:,} bytes is not a briefing")
+    return raw
 
 
 def from_dict(doc) -> Briefing:
@@ -217,11 +243,8 @@ def _store_file(f, i: int) -> StoreFile:
     return StoreFile(path, sha)
 
 
-_EARLIEST, _LATEST = 0, 4_102_444_800        # 1970 .. 2100: BGP archives start in 1997
-
-
 def _in_range(seconds: int, name: str) -> None:
-    if not _EARLIEST <= seconds < _LATEST:
+    if not EARLIEST <= seconds < LATEST:
         raise BriefingError(f"\"{name}\" is outside 1970-2100 ({seconds} s)")
 
 

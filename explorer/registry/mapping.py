@@ -15,6 +15,7 @@ from importlib.metadata import version as _version
 
 import numpy as np
 
+from explorer.store.cache import cache_of
 from explorer.store.prefix_index import PrefixIndex
 
 
@@ -43,20 +44,13 @@ def mapping_for(con, start_s: int) -> Mapping:
     return Mapping(tuple(r[0] for r in rows), f"{files}; elsewhere {builtin}")
 
 
-_COUNTRIES: dict[tuple, np.ndarray] = {}
-
-
 def prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
     """Country code per prefix_id (object array; None where no mapping knows the address).
 
-    Kept per process for the current prefix index and mapping.
+    Kept in the store's cache for the current prefix index and mapping.
     """
-    key = (id(index), mapping.file_ids)
-    if key not in _COUNTRIES:
-        if len(_COUNTRIES) > 4:
-            _COUNTRIES.clear()
-        _COUNTRIES[key] = _prefix_countries(con, index, mapping)
-    return _COUNTRIES[key]
+    return cache_of(con).get(("prefix_countries", mapping.file_ids), id(index),
+                             lambda: _prefix_countries(con, index, mapping))
 
 
 def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 ``lo``/``hi`` (inclusive) are the first and last address of the prefix: the IPv4 address as a
 number, or the upper 64 bits of an IPv6 address (IPv6 prefixes longer than /64 are matched on
-those 64 bits). Arrays are indexed by ``prefix_id``. The index is kept per process and rebuilt
-when the store gains prefixes.
+those 64 bits). Arrays are indexed by ``prefix_id``. The index is kept in the store's cache and
+built again when the store gains prefixes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import ipaddress
 from dataclasses import dataclass
 
 import numpy as np
+
+from explorer.store.cache import cache_of
+from explorer.store.queries import prefixes_stamp
 
 
 @dataclass(frozen=True)
@@ -26,17 +29,9 @@ class PrefixIndex:
         return len(self.af)
 
 
-_CACHE: dict[tuple, PrefixIndex] = {}
-
-
 def prefix_index(con) -> PrefixIndex:
-    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-    count, top = con.execute("SELECT count(*), coalesce(max(prefix_id), 0) FROM prefixes").fetchone()
-    key = (db, count, top)
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = _build(con, top)
-    return _CACHE[key]
+    stamp = prefixes_stamp(con)
+    return cache_of(con).get("prefix_index", stamp, lambda: _build(con, stamp[1] or 0))
 
 
 def _build(con, top: int) -> PrefixIndex:

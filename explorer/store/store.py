@@ -1,7 +1,8 @@
 """Opening the store: one DuckDB file, its schema version, and the one writer connection.
 
 DuckDB lets one process write a file. That process holds ``Store.con``; each thread that
-reads takes its own ``Store.cursor()`` (DuckDB's guidance for Python threads).
+reads takes its own ``Store.reader()`` (DuckDB's guidance for Python threads: a cursor per thread),
+which also carries the store's one ``StoreCache``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Iterator
 
 import duckdb
 
-from explorer.store.errors import StoreError, StoreLockedError, StoreVersionError
+from explorer.store.cache import StoreCache
+from explorer.store.errors import (StoreDamagedError, StoreError, StoreLockedError, StoreMigrationNeeded,
+                                   StoreVersionError)
 from explorer.store.schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 
 
@@ -25,14 +28,18 @@ class Store:
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False, threads: int | None = None):
         self.path = Path(path)
         self.read_only = read_only
+        self.cache = StoreCache()
         if read_only and not self.path.exists():
             raise StoreError(f"No store at {self.path}: import some files first (bgp-explorer ingest PATH).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not read_only and self.path.exists() and self.path.stat().st_size:
+            _check_before_writing(self.path)
         self.con = _connect(self.path, read_only)
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         try:
-            self._check_schema()
+            _guarded(self.path, lambda: _check_whole(self.con, self.path))
+            _guarded(self.path, self._check_schema)
         except BaseException:
             self.con.close()
             raise
@@ -52,6 +59,10 @@ class Store:
         """A connection for one thread (reads, or the writer's own work off the main thread)."""
         return self.con.cursor()
 
+    def reader(self) -> "Reader":
+        """A connection for one thread that reads, with the store's cache (close it, or use ``with``)."""
+        return Reader(self.con.cursor(), self.cache)
+
     @contextmanager
     def transaction(self, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """Everything inside lands together or not at all (also on Ctrl-C)."""
@@ -69,7 +80,14 @@ class Store:
     @property
     def schema_version(self) -> int:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0])
+        if row is None or row[0] is None:
+            raise StoreDamagedError(f"{self.path}: its meta table names no schema_version, so this program cannot "
+                                    "tell how to read it; nothing was changed.")
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreDamagedError(f"{self.path}: its schema_version is {row[0][:40]!r}, not a number, so this "
+                                    "program cannot tell how to read it; nothing was changed.") from None
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self.con.execute(
@@ -91,9 +109,11 @@ class Store:
                 f"version reads up to {SCHEMA_VERSION}). Nothing was changed. Upgrade bgp-explorer, or use "
                 f"another store with --store.")
         if version < SCHEMA_VERSION:
-            if self.read_only:
-                raise StoreError(f"{self.path} has schema {version} and needs migrating to {SCHEMA_VERSION}; "
-                                 "open it once for writing (e.g. bgp-explorer info) to migrate it.")
+            if self.read_only:      # the command line's readers migrate it (explorer.cli.common.open_reading)
+                raise StoreMigrationNeeded(
+                    f"{self.path} has schema {version} and needs migrating to {SCHEMA_VERSION}: any bgp-explorer "
+                    "command (e.g. bgp-explorer info) or the window migrates it, keeping a copy of the old file "
+                    f"as {self.path.name}.schema{version}.bak.")
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -114,6 +134,31 @@ class Store:
         self.migrated_from = (version, backup)
 
 
+class Reader:
+    """A DuckDB cursor of one store with that store's ``cache``; everything else is the cursor's own
+    (``execute`` is the cursor's bound method, so DuckDB still finds the caller's Arrow tables)."""
+
+    __slots__ = ("con", "cache")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, cache: StoreCache):
+        self.con, self.cache = con, cache
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+    def cursor(self) -> "Reader":
+        return Reader(self.con.cursor(), self.cache)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
@@ -128,6 +173,44 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"Cannot open {path}: {text}") from None
     except duckdb.Error as exc:
         raise StoreError(f"Cannot open {path} as a store: {exc}") from None
+
+
+def _check_whole(con, path: Path) -> None:
+    """The file holds every block its header counts (a copy cut short does not)."""
+    block_size, blocks = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                                     "WHERE database_name = current_database()").fetchone()
+    size = path.stat().st_size
+    if size < block_size * blocks:
+        raise StoreDamagedError(f"{path} is cut short: {size:,} bytes where its header counts {blocks:,} blocks "
+                                f"of {block_size:,} bytes; nothing was changed. Restore it from a copy, or use "
+                                "another store with --store.")
+
+
+def _check_before_writing(path: Path) -> None:
+    """A damaged file is told before anything could be written to it (DuckDB, opening a file for
+    writing, may rewrite its header). What cannot be opened read-only is left to the writer's own
+    open to report (a lock, not a DuckDB file); a file this process holds open was checked then."""
+    try:
+        probe = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return
+    try:
+        _guarded(path, lambda: _check_whole(probe, path))
+    finally:
+        probe.close()
+
+
+def _guarded(path: Path, check) -> None:
+    """A check whose reads fail (DuckDB's IO or internal errors) says the file is damaged."""
+    try:
+        check()
+    except duckdb.Error as exc:
+        raise StoreDamagedError(f"{path} cannot be read as a store ({_first_line(exc)}); nothing was changed. "
+                                "Restore it from a copy, or use another store with --store.") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _program() -> str:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+from explorer.store.queries import KEPT_SQL, status_counts
 from explorer.store.store import Store
 
 
 def store_summary(store: Store) -> dict:
     con = store.cursor()
     one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
-    files = {status: n for status, n in con.execute(
-        "SELECT status, count(*) FROM files GROUP BY status ORDER BY status").fetchall()}
+    files = status_counts(con)
     collectors = [
         {"collector": c, "files": f, "sessions": s}
-        for c, f, s in con.execute("""
+        for c, f, s in con.execute(f"""
             SELECT c, sum(f), sum(s) FROM (
-                SELECT collector AS c, count(*) AS f, 0 AS s FROM files WHERE status IN ('ok','truncated','damaged')
+                SELECT collector AS c, count(*) AS f, 0 AS s FROM files WHERE {KEPT_SQL}
                 GROUP BY 1
                 UNION ALL SELECT collector, 0, count(*) FROM sessions GROUP BY 1)
             GROUP BY c ORDER BY c""").fetchall()]

@@ -1,4 +1,4 @@
-"""Starting the window: ``bgp-explorer-window`` (and ``make run``), and rendering it offscreen to a PNG.
+"""Starting the window: ``bgp-explorer-window`` (and ``make run``).
 
 With no store configured (no --store, no $BGP_EXPLORER_STORE, nothing imported into the default
 store yet) the window opens on the demo store: North Korea, 19 to 24 December 2014, with the cursor
@@ -12,13 +12,14 @@ import argparse
 import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from explorer.demo import DEMO_LABEL, demo_store_path, ensure_demo_store
-from explorer.store import Store, StoreError, resolve_store_path
+from explorer.store import StoreError, resolve_store_path
 from explorer.store.location import ENV_VAR, data_dir
+from explorer.ui.offscreen import app_instance, render_png
+from explorer.ui.store_lock import open_or_wait, open_store
 
 DEMO_STATE = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-19T00:00:00Z"),
                        end=parse_iso("2014-12-24T00:00:00Z"), step=900, at=parse_iso("2014-12-22T20:00:00Z"))
@@ -62,81 +63,6 @@ def build_demo_with_dialog(app) -> Path:
     return Path(result["path"])
 
 
-def open_store(path: Path) -> Store:
-    """The window is the store's one writer (File > Import); read-only when another program writes it."""
-    try:
-        return Store(path)
-    except StoreError:
-        if path.exists():
-            return Store(path, read_only=True)
-        raise
-
-
-def app_instance():
-    from PySide6.QtWidgets import QApplication
-
-    import pyqtgraph as pg
-
-    pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("BGP History Explorer")
-    app.setOrganizationName("bgp-explorer")
-    return app
-
-
-def wait_until_shown(window, timeout_s: float = 60.0) -> bool:
-    """Process events until the view and the graph at the cursor are painted (or an error is shown)."""
-    from PySide6.QtWidgets import QApplication
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        QApplication.processEvents()
-        if window.error or (window.data is not None and window.graph is not None
-                            and window.worker.idle_on("view", "graph") and window.graph.at == window.state.cursor):
-            QApplication.processEvents()
-            return True
-        time.sleep(0.005)
-    return False
-
-
-@contextmanager
-def offscreen_window(store_path: Path, state: ViewState, size: tuple[int, int] = (1920, 1080), note: str = "",
-                     annotations=()):
-    """The window for ``state``, offscreen, at ``size``, with its view loaded and the graph at the
-    cursor painted: (window, store). For screenshots and exports; closed afterwards."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app_instance()
-    from explorer.ui.window import ExplorerWindow
-
-    with open_store(store_path) as store:
-        w = ExplorerWindow(store, state, remember=False, note=note)
-        try:
-            w.resize(*size)
-            w.show()
-            if (w.width(), w.height()) != tuple(size):
-                smallest = w.minimumSizeHint()
-                raise RuntimeError(f"the window cannot be drawn at {size[0]}x{size[1]}: it needs at least "
-                                   f"{smallest.width()}x{smallest.height()} pixels")
-            if annotations:
-                w.set_annotations(annotations)
-            if not wait_until_shown(w):
-                raise RuntimeError(f"the view did not finish loading within 60 s ({state.describe()})")
-            if w.error:
-                raise RuntimeError(w.error)
-            yield w, store
-        finally:
-            w.close()
-
-
-def render_png(store_path: Path, state: ViewState, out: Path, size: tuple[int, int] = (1920, 1080),
-               note: str = "") -> Path:
-    """Render the window for ``state`` offscreen into ``out``."""
-    with offscreen_window(store_path, state, size, note) as (w, _store):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        w.grab().save(str(out))
-    return out
-
-
 def _headless() -> bool:
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
                                                      or os.environ.get("QT_QPA_PLATFORM"))
@@ -160,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if demo:
                 ensure_demo_store()
-            render_png(path, state, out, note=note)
+            with open_store(path) as store:
+                render_png(store, state, out, note=note)
         except (RuntimeError, StoreError) as exc:
             print(f"bgp-explorer-window: {exc}", file=sys.stderr)
             return 1
@@ -171,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if demo:
         path = build_demo_with_dialog(app)
-    with open_store(path) as store:
+    store = open_or_wait(path)
+    if store is None:
+        print(f"bgp-explorer-window: {path} is busy with an import in another program; not opened", file=sys.stderr)
+        return 1
+    with store:
         w = ExplorerWindow(store, state, note=note)
         w.resize(1600, 950)
         w.show()

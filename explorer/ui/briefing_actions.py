@@ -1,7 +1,7 @@
 """The window's briefing tools: notes on the timeline, briefing files, exports, presentation mode.
 
-``install(window)`` adds the Briefing menu and the presentation keys to an ExplorerWindow, and gives
-it ``annotations`` and ``set_annotations``; the window itself knows nothing of them.
+``BriefingActions`` is a part of the window, made by it: it holds the notes and the briefing's
+title, draws the notes (again after each new view), owns presentation mode and fills the Briefing menu.
 """
 
 from __future__ import annotations
@@ -11,111 +11,105 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
-from explorer.briefing.briefing import Briefing, BriefingError, StoreFile, load
-from explorer.store.imports import kept_files
+from explorer.briefing.briefing import Annotation, Briefing, BriefingError, StoreFile, load
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
+from explorer.store.queries import kept_files
 from explorer.ui.annotations import AnnotationLayer, NotesDialog, ask_note
 from explorer.ui.presentation import Presentation
 
 
-def install(window) -> None:
-    layer = AnnotationLayer(window.timeline.main)
-    window.annotations = []
-    window.annotation_layer = layer
+class BriefingActions:
+    def __init__(self, window):
+        self.window = window
+        self.notes: list[Annotation] = []
+        self.title = ""                                 # the open briefing's, for saving and exports
+        self.layer = AnnotationLayer(window.timeline.main)
+        self.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1)], replay=window.replay,
+                                         halves=window.views)
+        menu = window.menuBar().addMenu("&Briefing")
+        menu.addAction("&Note at the cursor...", lambda: self._note(window.state.cursor, None))
+        menu.addAction("Note over the &window...", lambda: self._note(window.state.start, window.state.end))
+        menu.addAction("&Edit notes...", self._edit)
+        menu.addSeparator()
+        menu.addAction("&Open briefing...", self._open, QKeySequence.StandardKey.Open)
+        menu.addAction("&Save briefing...", self._save, QKeySequence.StandardKey.Save)
+        menu.addAction("E&xport view (PNG, SVG, PDF)...", self._export)
+        menu.addSeparator()
+        menu.addAction("&Presentation mode\tF5", self.presentation.toggle)    # F5 itself: Presentation's shortcut
 
-    def set_annotations(notes) -> None:
-        window.annotations = list(notes)
-        layer.set(window.annotations)
+    def set_notes(self, notes) -> None:
+        self.notes = list(notes)
+        self.layer.set(self.notes)
 
-    window.set_annotations = set_annotations
-    # a new view clears the timeline's plot: draw the notes again once it is painted
-    window.worker.finished.connect(lambda channel, _result: channel == "view" and layer.redraw())
-    window.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1)], replay=window.replay,
-                                       halves=window.views)
+    def view_shown(self) -> None:
+        """A new view cleared the timeline's plot: draw the notes again."""
+        self.layer.redraw()
 
-    menu = window.menuBar().addMenu("&Briefing")
-    menu.addAction("&Note at the cursor...", lambda: _note(window, window.state.cursor, None))
-    menu.addAction("Note over the &window...", lambda: _note(window, window.state.start, window.state.end))
-    menu.addAction("&Edit notes...", lambda: _edit(window))
-    menu.addSeparator()
-    menu.addAction("&Open briefing...", lambda: _open(window), QKeySequence.StandardKey.Open)
-    menu.addAction("&Save briefing...", lambda: _save(window), QKeySequence.StandardKey.Save)
-    menu.addAction("E&xport view (PNG, SVG, PDF)...", lambda: _export(window))
-    menu.addSeparator()
-    menu.addAction("&Presentation mode\tF5", window.presentation.toggle)    # F5 itself: Presentation's shortcut
+    def briefing(self, title: str | None = None) -> Briefing:
+        """What the window shows, as a briefing: the view, the notes and the store's files."""
+        w = self.window
+        return Briefing(view=w.state, title=self.title if title is None else title, annotations=list(self.notes),
+                        files=[StoreFile(p, s) for p, s in self._kept_files()],
+                        demo=bool(get_meta(w.store, DEMO_LABEL_KEY)))
 
+    def open(self, path: str | Path) -> list[StoreFile]:
+        """Restore the view and notes of a briefing; returns the files it needs that the store lacks."""
+        b = load(path)
+        self.window.apply(b.view)
+        self.set_notes(b.annotations)
+        self.title = b.title
+        return b.missing_from({sha for _, sha in self._kept_files()})
 
-def _note(window, at: int, end: int | None) -> None:
-    note = ask_note(window, at, end)
-    if note is not None:
-        window.set_annotations([*window.annotations, note])
+    def _kept_files(self) -> list[tuple[str, str]]:
+        with self.window.store.reader() as con:
+            return kept_files(con)
 
+    # -- the menu --------------------------------------------------------------------------------------
 
-def _edit(window) -> None:
-    dialog = NotesDialog(window, window.annotations)
-    if dialog.exec():
-        window.set_annotations(dialog.notes)
+    def _note(self, at: int, end: int | None) -> None:
+        note = ask_note(self.window, at, end)
+        if note is not None:
+            self.set_notes([*self.notes, note])
 
+    def _edit(self) -> None:
+        dialog = NotesDialog(self.window, self.notes)
+        if dialog.exec():
+            self.set_notes(dialog.notes)
 
-def briefing_of(window, title: str = "") -> Briefing:
-    """What the window shows, as a briefing: the view, the notes and the store's files."""
-    return Briefing(view=window.state, title=title, annotations=list(window.annotations),
-                    files=[StoreFile(p, s) for p, s in _kept_files(window)],
-                    demo=bool(get_meta(window.store, DEMO_LABEL_KEY)))
+    def _open(self) -> None:
+        w = self.window
+        path, _ = QFileDialog.getOpenFileName(w, "Open a briefing", "", "Briefings (*.json)")
+        if not path:
+            return
+        try:
+            missing = self.open(path)
+        except BriefingError as exc:
+            w.show_error(str(exc))
+            return
+        if missing:
+            names = "\n".join(f"{f.path} (sha256 {f.sha256[:12]}...)" for f in missing[:20])
+            more = f"\n... and {len(missing) - 20} more" if len(missing) > 20 else ""
+            w.show_error(f"This store lacks {len(missing)} of the files the briefing was made from; "
+                         f"its numbers may differ. Import them to see the same view:\n{names}{more}")
 
+    def _save(self) -> None:
+        w = self.window
+        path, _ = QFileDialog.getSaveFileName(w, "Save the briefing", "briefing.json", "Briefings (*.json)")
+        if path:
+            self.briefing().save(path)
+            w.statusBar().showMessage(f"Saved {path}", 8000)
 
-def open_briefing(window, path: str | Path) -> list[StoreFile]:
-    """Restore the view and notes of a briefing; returns the files it needs that the store lacks."""
-    b = load(path)
-    window.apply(b.view)
-    window.set_annotations(b.annotations)
-    window.briefing_title = b.title
-    return b.missing_from({sha for _, sha in _kept_files(window)})
+    def _export(self) -> None:
+        from explorer.ui.export import ExportError, export_widget
+        from explorer.ui.slides import slide_for
 
-
-def _kept_files(window) -> list[tuple[str, str]]:
-    con = window.store.cursor()
-    try:
-        return kept_files(con)
-    finally:
-        con.close()
-
-
-def _open(window) -> None:
-    path, _ = QFileDialog.getOpenFileName(window, "Open a briefing", "", "Briefings (*.json)")
-    if not path:
-        return
-    try:
-        missing = open_briefing(window, path)
-    except BriefingError as exc:
-        window.show_error(str(exc))
-        return
-    if missing:
-        names = "\n".join(f"{f.path} (sha256 {f.sha256[:12]}...)" for f in missing[:20])
-        more = f"\n... and {len(missing) - 20} more" if len(missing) > 20 else ""
-        window.show_error(f"This store lacks {len(missing)} of the files the briefing was made from; "
-                          f"its numbers may differ. Import them to see the same view:\n{names}{more}")
-
-
-def _save(window) -> None:
-    path, _ = QFileDialog.getSaveFileName(window, "Save the briefing", "briefing.json", "Briefings (*.json)")
-    if path:
-        briefing_of(window, getattr(window, "briefing_title", "")).save(path)
-        window.statusBar().showMessage(f"Saved {path}", 8000)
-
-
-def _export(window) -> None:
-    from explorer.ui.export import ExportError, export_widget
-    from explorer.ui.slides import slide_for
-
-    path, _ = QFileDialog.getSaveFileName(window, "Export the view", "view.png",
-                                          "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)")
-    if not path:
-        return
-    try:
-        export_widget(window.views, slide_for(window, window.store, getattr(window, "briefing_title", "") or None),
-                      path)
-    except ExportError as exc:
-        window.show_error(str(exc))
-        return
-    window.statusBar().showMessage(f"Exported {path}", 8000)
+        w = self.window
+        path, _ = QFileDialog.getSaveFileName(w, "Export the view", "view.png", "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)")
+        if not path:
+            return
+        try:
+            export_widget(w.views, slide_for(w, w.store, self.title or None), path)
+        except ExportError as exc:
+            w.show_error(str(exc))
+            return
+        w.statusBar().showMessage(f"Exported {path}", 8000)

@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.analysis.view import ViewData
-from explorer.analysis.view_graph import GraphAt
+from explorer.viewmodel.view import ViewData
+from explorer.viewmodel.graph import GraphAt
 from explorer.ui.style import ABSENT, FOREGROUND, HIGHLIGHT, LOST, ROLE_COLOURS, as_label, utc
 
 X_SPACING = 3.0          # columns wide enough for "AS4837 China Unicom" at the usual zoom
@@ -158,9 +158,9 @@ class GraphPane(QWidget):
         n = len(d.layout.asns)
         if n <= MAX_LABELS:
             return list(range(n))
-        from explorer.analysis.view_graph import path_table
+        from explorer.analysis.graph import path_table
 
-        edges = path_table(d).edges
+        edges = path_table(d.routes).edges
         where = d.layout.index()
         degree = np.bincount([where[int(a)] for a in edges.ravel()], minlength=n)
         degree[d.layout.layer == 0] = degree.max() + 1          # origins always

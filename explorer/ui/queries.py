@@ -1,58 +1,44 @@
-"""The window's requests, each run on the query worker with a cursor of its own (DuckDB: one cursor
-per thread). Plain functions: no Qt here, so they are tested and benchmarked without a window."""
+"""The window's requests, each run on a query worker with a reader of its own (DuckDB: one cursor per
+thread). Plain functions over the view model and the store's named queries: no Qt here."""
 
 from __future__ import annotations
 
-from explorer.analysis.view import ViewData, countries_in_store, load_view
+from explorer.state import ViewState
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
-from explorer.briefing.state import ViewState
-
-US = 1_000_000
+from explorer.store.queries import kept_span, kept_summary
+from explorer.ui.style import utc
+from explorer.viewmodel.view import ViewData, countries_in_store, load_view
 
 
 def view(store, state: ViewState, cancelled=lambda: False) -> ViewData:
-    con = store.cursor()
-    try:
+    with store.reader() as con:
         return load_view(con, state, cancelled=cancelled)
-    finally:
-        con.close()
 
 
 def countries(store, at: int, cancelled=lambda: False) -> list[tuple[str, str, int]]:
     """(code, name, prefixes in the store) for every country with a prefix in the store."""
-    con = store.cursor()
-    try:
+    with store.reader() as con:
         return countries_in_store(con, at)
-    finally:
-        con.close()
 
 
 def status(store, cancelled=lambda: False) -> tuple[str, str]:
     """(short text for the status bar, the long one for its tooltip)."""
-    con = store.cursor()
-    try:
-        files, backends, first, last = con.execute("""
-            SELECT count(*), string_agg(DISTINCT backend, ', '), epoch(min(first_ts))::BIGINT, epoch(max(last_ts))::BIGINT
-            FROM files WHERE status IN ('ok', 'truncated', 'damaged')""").fetchone()
-    finally:
-        con.close()
+    with store.reader() as con:
+        kept = kept_summary(con)
     label = get_meta(store, DEMO_LABEL_KEY)
     demo = f"  {label}." if label else ""
-    from explorer.ui.style import utc
-
-    span = f", {utc(first)[:10]} to {utc(last)[:10]}" if first is not None else ", empty: File > Import MRT files"
-    short = f"{store.path.name} ({files} files{span}; {backends or '-'}).{demo}"
-    return short, f"Store {store.path}: {files} files{span}; parser backend: {backends or '-'}.{demo}"
+    backends = ", ".join(kept.backends) or "-"
+    span = (f", {utc(kept.first)[:10]} to {utc(kept.last)[:10]}" if kept.first is not None
+            else ", empty: File > Import MRT files")
+    short = f"{store.path.name} ({kept.files} files{span}; {backends}).{demo}"
+    return short, f"Store {store.path}: {kept.files} files{span}; parser backend: {backends}.{demo}"
 
 
 def preset(store, which: str, cancelled=lambda: False) -> tuple[int, int] | None:
     """'whole': the store's span; 'last24': its last 24 hours."""
-    con = store.cursor()
-    try:
-        first, last = con.execute("SELECT epoch(min(first_ts))::BIGINT, epoch(max(last_ts))::BIGINT FROM files "
-                                  "WHERE status IN ('ok', 'truncated', 'damaged')").fetchone()
-    finally:
-        con.close()
+    with store.reader() as con:
+        first, last = kept_span(con)
     if first is None:
         return None
-    return (int(first), int(last) + 1) if which == "whole" else (max(int(first), int(last) + 1 - 86400), int(last) + 1)
+    first, last = round(first), round(last)        # as the status bar shows them
+    return (first, last + 1) if which == "whole" else (max(first, last + 1 - 86400), last + 1)

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from explorer.analysis.view import ViewData
+from explorer.viewmodel.view import ViewData
 
 SPEEDS = [("1 change/s", 1000), ("4 changes/s", 250), ("10 changes/s", 100), ("30 changes/s", 33)]
 

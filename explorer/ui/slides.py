@@ -1,34 +1,25 @@
-"""Headless exports of a view: the window is built offscreen for the view, then its panes are
-painted as a slide (``export.export_widget``) with a title, the role legend, the definitions in
-force and where the data came from.
-"""
+"""The text around an exported view (``export.export_widget``): a title, the role legend, the
+definitions in force and where the data came from, from what the window shows."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
-from explorer.briefing.briefing import Annotation
-from explorer.briefing.state import ViewState, iso
+from explorer.state import ViewState, iso
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
-
-VIEWS = ("both", "graph", "timeline")
-
+from explorer.store.queries import kept_summary
 
 def provenance(store) -> str:
     """Which data: the store, its collectors, sessions and files."""
-    con = store.cursor()
-    try:
-        files, collectors, first, last = con.execute("""
-            SELECT count(*), string_agg(DISTINCT collector, ', ' ORDER BY collector),
-                   min(first_ts), max(last_ts)
-            FROM files WHERE status IN ('ok', 'truncated', 'damaged')""").fetchone()
-        sessions = con.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    finally:
-        con.close()
-    span = f", {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first else ""
-    return (f"Data: store {store.path.name}: {files:,} MRT files{span}; collectors {collectors or '-'}; "
-            f"{sessions:,} peer sessions")
+    with store.reader() as con:
+        kept = kept_summary(con)
+    span = f", {_minute(kept.first)} to {_minute(kept.last)} UTC" if kept.first is not None else ""
+    return (f"Data: store {store.path.name}: {kept.files:,} MRT files{span}; collectors "
+            f"{', '.join(kept.collectors) or '-'}; {kept.sessions:,} peer sessions")
+
+
+def _minute(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def slide_for(window, store, title: str | None = None, view: str = "both"):
@@ -51,19 +42,3 @@ def slide_for(window, store, title: str | None = None, view: str = "both"):
               if view != "timeline" else [])          # the timeline's own legend names its series
     return Slide(title=title or f"{label}: routing from {iso(state.start)[:10]} to {iso(state.end)[:10]}",
                  subtitle=state.describe(), legend=legend, footer=footer)
-
-
-def render_export(store_path: Path, state: ViewState, out: Path, *, view: str = "both",
-                  size: tuple[int, int] = (1920, 1080), scale: float = 1.0, title: str | None = None,
-                  annotations: list[Annotation] | None = None, note: str = "") -> Path:
-    """Build the window offscreen for ``state`` and write ``view`` of it to ``out`` (png, svg, pdf)."""
-    if view not in VIEWS:
-        raise ValueError(f"view {view!r}: one of {', '.join(VIEWS)}")
-    from PySide6.QtCore import QSize
-
-    from explorer.ui.app import offscreen_window
-    from explorer.ui.export import export_widget
-
-    with offscreen_window(store_path, state, size, note, annotations or ()) as (w, store):
-        pane = {"both": w.views, "graph": w.graph_pane, "timeline": w.timeline}[view]
-        return export_widget(pane, slide_for(w, store, title, view), out, QSize(*size), scale)

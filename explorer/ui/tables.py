@@ -10,8 +10,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
 
-from explorer.analysis.view import ViewData
-from explorer.analysis.view_graph import GraphAt
+from explorer.viewmodel.view import ViewData
+from explorer.viewmodel.graph import GraphAt
 from explorer.ui.style import as_label, duration, utc
 
 HEADERS = ["prefix", "peer sessions", "visible", "via upstream"]

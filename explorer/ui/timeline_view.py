@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.analysis.view import ViewData
+from explorer.viewmodel.view import ViewData
 from explorer.ui.style import FOREGROUND, INSTABILITY, OUTAGE, SERIES, as_label, duration, utc
 
 MAX_LINES = 10

@@ -9,7 +9,7 @@ from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDateTimeEdit, QHBoxLayout, QLabel, QMenu,
                                QPushButton, QToolButton, QWidget)
 
-from explorer.briefing.state import StateError, ViewState
+from explorer.state import StateError, ViewState
 
 STEPS = [(60, "1 min"), (300, "5 min"), (900, "15 min"), (3600, "1 h"), (21600, "6 h"), (86400, "1 day")]
 KINDS = [("country", "Country"), ("prefixes", "Prefixes"), ("origin", "Origin AS")]

@@ -1,8 +1,10 @@
 """The explorer's main window: top bar; AS graph beside the timeline; prefixes and events below.
 
 Every widget binds to one ViewState. The window turns a state change into a request on the query
-worker ('view' when the scope or window changed, 'graph' when only the cursor moved) and paints what
-comes back; a newer request supersedes an older one on the same channel.
+worker ('view' when the scope or window changed, 'graph' when only the cursor moved), each with the
+method that paints its answer; a newer request supersedes an older one on the same channel, and a
+view is painted only if it answers the state the window is in. The window makes its parts: the
+top bar, the panes, the tables, the replay, and the briefing tools (``BriefingActions``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
                                QVBoxLayout, QWidget)
 
 from explorer.analysis.definitions import Definitions
-from explorer.analysis.view import ViewData
-from explorer.analysis.view_graph import GraphAt, graph_at
-from explorer.briefing.state import StateError, ViewState
+from explorer.viewmodel.view import ViewData
+from explorer.viewmodel.graph import GraphAt, cursor_graph
+from explorer.state import StateError, ViewState
 from explorer.ui import queries
+from explorer.ui.briefing_actions import BriefingActions
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
 from explorer.ui.replay import Replay
@@ -38,14 +41,12 @@ class ExplorerWindow(QMainWindow):
         self.detail: ViewData | None = None     # the zoomed part of the window at a finer step
         self.graph: GraphAt | None = None
         self.error: str = ""
+        self.error_details: str = ""            # a traceback when the error is ours, empty when it is the input's
         # One worker answers what the views show (the view, the graph at the cursor); another reads
         # the lists that may take seconds on a large store (countries, status), so that a cursor
         # move never waits behind them.
         self.worker = QueryWorker(self)
         self.lists = QueryWorker(self)
-        for w in (self.worker, self.lists):
-            w.finished.connect(self._finished)
-            w.failed.connect(self._failed)
         self.worker.busy.connect(lambda b: self.busy.setText("working..." if b else ""))
         self._build()
         self.topbar.set_state(state)
@@ -61,7 +62,8 @@ class ExplorerWindow(QMainWindow):
         self.topbar = TopBar()
         self.topbar.applied.connect(self._applied)
         self.topbar.scope.wanted.connect(self._ask_countries)
-        self.topbar.presetChosen.connect(lambda p: self.lists.submit("preset", queries.preset, self.store, p))
+        self.topbar.presetChosen.connect(lambda p: self.lists.submit("preset", queries.preset, self.store, p,
+                                                                     done=self._preset, failed=self.show_error))
         self.graph_pane = GraphPane()
         self.graph_pane.nodeClicked.connect(self._node_clicked)
         self.timeline = TimelinePane()
@@ -97,11 +99,9 @@ class ExplorerWindow(QMainWindow):
         self.status_defs.setWordWrap(False)
         for w, stretch in ((self.status_store, 0), (self.status_defs, 1), (self.busy, 0)):
             self.statusBar().addWidget(w, stretch)
-        self.lists.submit("status", queries.status, self.store)
+        self._ask_status()
         self._menus()
-        from explorer.ui.briefing_actions import install
-
-        install(self)      # notes, briefing files, exports, presentation mode
+        self.briefing = BriefingActions(self)       # notes, briefing files, exports, presentation mode
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -135,8 +135,8 @@ class ExplorerWindow(QMainWindow):
         self.state = s
         self.topbar.set_state(s)
         if reload:
-            self.error = ""
-            self.worker.submit("view", queries.view, self.store, s)
+            self.error, self.error_details = "", ""
+            self.worker.submit("view", queries.view, self.store, s, done=self._view_loaded, failed=self._view_failed)
         else:
             self.move_cursor(s.at)
 
@@ -152,7 +152,8 @@ class ExplorerWindow(QMainWindow):
         self.timeline.set_cursor(self.state.cursor)
         self.replay.set_cursor(self.state.cursor)
         if self.data is not None:
-            self.worker.submit("graph", _graph_at, self.data, self.state.cursor)
+            self.worker.submit("graph", _graph_at, self.data, self.state.cursor, done=self._paint_graph,
+                               failed=self.show_error)
 
     def _range_viewed(self, lo: int, hi: int) -> None:
         """Zoomed into a part of a long window: load that part at a finer step; zoomed out: the whole."""
@@ -165,7 +166,8 @@ class ExplorerWindow(QMainWindow):
             shown = getattr(self, "detail", None)
             if shown is None or not (shown.state.start <= lo and hi <= shown.state.end and shown.state.step <= finer):
                 self.worker.submit("detail", queries.view, self.store,
-                                   self.state.with_(start=lo, end=hi, step=finer, at=min(max(self.state.at, lo), hi)))
+                                   self.state.with_(start=lo, end=hi, step=finer, at=min(max(self.state.at, lo), hi)),
+                                   done=self._detail_loaded, failed=self._detail_failed)
         elif getattr(self, "detail", None) is not None:
             self.detail = None
             self.timeline.set_view(d, self.state.timeline_mode, keep_range=True)
@@ -178,36 +180,41 @@ class ExplorerWindow(QMainWindow):
 
     # -- results ---------------------------------------------------------------------------------------
 
-    def _finished(self, channel: str, result) -> None:
-        if channel == "view":
-            self.data, self.detail = result, None
-            self.graph_pane.set_view(result)
-            self.timeline.set_view(result, self.state.timeline_mode)
-            self.events.show(result)
-            self.replay.set_view(result)
-            d = Definitions(**self.state.definitions)
-            self.status_defs.setText(f"Definitions: full feed {d.full_feed}, visible at >= {d.threshold:g} of "
-                                     f"full-feed sessions ({result.full_feed_sessions}), unit {d.unit}")
-            self.status_defs.setToolTip(result.definitions)
-            self.move_cursor(self.state.cursor)
-        elif channel == "detail":
-            if self.data is not None and result.state.query_key()[:2] == self.state.query_key()[:2]:
-                result.events = self.data.events        # events belong to the whole window
-                self.detail = result
-                self.timeline.set_view(result, self.state.timeline_mode, keep_range=True)
-                self.timeline.set_cursor(self.state.cursor)
-                if self.graph is not None:
-                    self._paint_graph(self.graph)
-        elif channel == "graph":
-            self._paint_graph(result)
-        elif channel == "countries":
-            self.topbar.set_countries(result)
-        elif channel == "status":
-            self.status_store.setText(result[0])
-            self.status_store.setToolTip(result[1])
-        elif channel == "preset" and result is not None:
-            start, end = result
+    def _view_loaded(self, result: ViewData) -> None:
+        if result.state.query_key() != self.state.query_key():
+            return                              # the answer to a view the window has left
+        self.data, self.detail = result, None
+        self.graph_pane.set_view(result)
+        self.timeline.set_view(result, self.state.timeline_mode)
+        self.briefing.view_shown()
+        self.events.show(result)
+        self.replay.set_view(result)
+        d = Definitions(**self.state.definitions)
+        self.status_defs.setText(f"Definitions: full feed {d.full_feed}, visible at >= {d.threshold:g} of "
+                                 f"full-feed sessions ({result.full_feed_sessions}), unit {d.unit}")
+        self.status_defs.setToolTip(result.definitions)
+        self.move_cursor(self.state.cursor)
+
+    def _detail_loaded(self, result: ViewData) -> None:
+        if self.data is not None and result.state.query_key()[:2] == self.state.query_key()[:2]:
+            result.events = self.data.events        # events belong to the whole window
+            self.detail = result
+            self.timeline.set_view(result, self.state.timeline_mode, keep_range=True)
+            self.timeline.set_cursor(self.state.cursor)
+            if self.graph is not None:
+                self._paint_graph(self.graph)
+
+    def _preset(self, span: tuple[int, int] | None) -> None:
+        if span is not None:
+            start, end = span
             self.apply(self.state.with_(start=start, end=end, at=min(max(self.state.at, start), end)))
+
+    def _ask_status(self) -> None:
+        def shown(texts: tuple[str, str]) -> None:
+            self.status_store.setText(texts[0])
+            self.status_store.setToolTip(texts[1])
+
+        self.lists.submit("status", queries.status, self.store, done=shown, failed=self._list_failed("status"))
 
     def _paint_graph(self, g: GraphAt) -> None:
         self.graph = g
@@ -224,32 +231,32 @@ class ExplorerWindow(QMainWindow):
     def _ask_countries(self) -> None:
         if not self._countries_asked:
             self._countries_asked = True
-            self.lists.submit("countries", queries.countries, self.store, self.state.start)
+            self.lists.submit("countries", queries.countries, self.store, self.state.start,
+                              done=self.topbar.set_countries, failed=self._list_failed("countries"))
 
-    def _failed(self, channel: str, message: str, details: str) -> None:
-        if channel == "detail":                 # the whole window stays drawn at its own step
-            self.statusBar().showMessage(f"finer view of the zoomed range: {message}", 10000)
-            return
-        if channel == "view":                   # the picker helps choose another scope
-            self._ask_countries()
-        if channel in ("countries", "status"):
-            self.statusBar().showMessage(f"{channel}: {message}", 10000)
-            return
-        if channel == "view":
-            s = self.state
-            self.data = None
-            text = (f"No routes for {s.scope} in this window: import MRT files covering {utc(s.start)[:10]} to "
-                    f"{utc(s.end)[:10]}, or choose another window.\n({message})")
-            self.timeline.show_message(text)
-            self.graph_pane.show_message(text)
-            self.error = message
-            if not details:
-                self.statusBar().showMessage(message, 15000)
-                return
-        self.show_error(message, details)
+    def _list_failed(self, what: str):
+        return lambda message, _details: self.statusBar().showMessage(f"{what}: {message}", 10000)
+
+    def _detail_failed(self, message: str, _details: str) -> None:
+        """The whole window stays drawn at its own step."""
+        self.statusBar().showMessage(f"finer view of the zoomed range: {message}", 10000)
+
+    def _view_failed(self, message: str, details: str) -> None:
+        self._ask_countries()                   # the picker helps choose another scope
+        s = self.state
+        self.data = None
+        text = (f"No routes for {s.scope} in this window: import MRT files covering {utc(s.start)[:10]} to "
+                f"{utc(s.end)[:10]}, or choose another window.\n({message})")
+        self.timeline.show_message(text)
+        self.graph_pane.show_message(text)
+        self.error, self.error_details = message, details
+        if details:
+            self.show_error(message, details)
+        else:
+            self.statusBar().showMessage(message, 15000)
 
     def show_error(self, message: str, details: str = "") -> None:
-        self.error = message
+        self.error, self.error_details = message, details
         box = QMessageBox(QMessageBox.Icon.Warning, "BGP History Explorer", message, QMessageBox.StandardButton.Ok, self)
         if details:
             box.setDetailedText(details)
@@ -279,7 +286,7 @@ class ExplorerWindow(QMainWindow):
     def _imported(self, dialog: ImportDialog, outcomes: list, error: str) -> None:
         self.import_summary = show_summary(self, outcomes, error, dialog.job.cancel.is_set())
         self.data = None                    # refresh everything from the store
-        self.lists.submit("status", queries.status, self.store)
+        self._ask_status()
         self._countries_asked = False           # the store changed: read the list again when wanted
         self.apply(self.state)
 
@@ -320,7 +327,7 @@ def detail_step(span: int, points: int = 800) -> int:
 
 
 def _graph_at(data: ViewData, t: int, cancelled=None) -> GraphAt:
-    return graph_at(data, t)
+    return cursor_graph(data, t)
 
 
 def last_view(store_path: Path) -> ViewState | None:

@@ -92,3 +92,14 @@ CREATE TABLE intervals (
 );
 
 """
+
+
+def make_v1_store(path, meta_rows: str = "('schema_version', '1'), ('created_by', 'bgp-explorer 0.1.0')"):
+    """A store file as schema version 1 left it, with no data."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute(V1_CREATE)
+    con.execute(f"INSERT INTO meta VALUES {meta_rows}")
+    con.close()
+    return path

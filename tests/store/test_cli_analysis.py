@@ -103,15 +103,9 @@ def test_registry_import_changes_which_mapping_the_output_names(capsys, kp2015_s
 
 
 def test_an_analysis_command_migrates_a_version_1_store_first(capsys, tmp_path):
-    import duckdb
+    from tests.store.schema_v1 import make_v1_store
 
-    from tests.store.schema_v1 import V1_CREATE
-
-    store = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(store))
-    con.execute(V1_CREATE)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-    con.close()
+    store = make_v1_store(tmp_path / "old.duckdb", "('schema_version', '1')")
     status, _, err = run(capsys, "graph", "--country", "KP", "--at", "0", "--store", store)
     assert status == 2 and "holds no routing data" in err
     assert (tmp_path / "old.duckdb.schema1.bak").exists()

@@ -59,7 +59,7 @@ def _no_user_data(tmp_path, monkeypatch):
 def open_window(qtbot):
     """Open an ExplorerWindow on a store and wait until the view and the graph at its cursor are painted."""
     from explorer.store import Store
-    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.offscreen import app_instance, wait_until_shown
     from explorer.ui.window import ExplorerWindow
 
     app_instance()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from tests.ui.test_window import non_white
 
 KP = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-22T11:45:00Z"),
@@ -61,17 +61,17 @@ def test_before_the_outage_china_unicom_carries_north_korea(open_window, demo_st
                                 "2014-12-23T02:00:00Z", "2014-12-23T06:50:00Z"])
 def test_the_graph_in_memory_equals_issue_3s_graph_read_from_the_store(open_window, demo_store_path, at):
     from explorer.analysis.definitions import Window
-    from explorer.analysis.graph import graph_at as stored_graph_at
+    from explorer.analysis.graph import graph_at, route_times
     from explorer.analysis.scope import resolve_scope
-    from explorer.analysis.view_graph import graph_at
+    from explorer.viewmodel.graph import cursor_graph
 
     w = open_window(demo_store_path, KP)
     t = parse_iso(at)
     con = w.store.cursor()
     scope = resolve_scope(con, Window(KP.start, KP.end, KP.step), country="KP")
-    expected = stored_graph_at(con, scope, t)
+    expected = graph_at(route_times(con, scope.prefix_ids, t, t), t)     # read from the store for t alone
     con.close()
-    g = graph_at(w.data, t)
+    g = cursor_graph(w.data, t)
     assert g.edges == expected.edges
     assert {a: r for a, r in g.roles.items() if a in g.present} == expected.roles
     assert g.routes_at == expected.routes

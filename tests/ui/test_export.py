@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from explorer.briefing.briefing import Annotation, Briefing, StoreFile
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from explorer.cli import main
 
 NOON = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-22T11:45:00Z"),

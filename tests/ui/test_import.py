@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from tests.conftest import data_file
 from tests.ui.conftest import KP_FILES
 
@@ -15,7 +15,7 @@ MAX_GAP_S = 0.25
 def _window_on_an_empty_store(qtbot, path):
     """A window on a new, empty store, looking at North Korea's /22 at rrc23 (2022-04-21 02:00-02:05)."""
     from explorer.store import Store
-    from explorer.ui.app import app_instance, wait_until_shown
+    from explorer.ui.offscreen import app_instance, wait_until_shown
     from explorer.ui.window import ExplorerWindow
 
     app_instance()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.analysis.paths import hops
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 
 T0, T1 = parse_iso("2022-04-21T02:00:00Z"), parse_iso("2022-04-21T02:05:00Z")
 
@@ -94,15 +94,14 @@ def test_the_worker_reports_only_the_newest_request(qtbot):
 
     worker = QueryWorker()
     got = []
-    worker.finished.connect(lambda ch, r: got.append(r))
     gate = threading.Event()
 
     def slow(cancelled):
         gate.wait(5)
         return "stale"
 
-    worker.submit("view", slow)
-    worker.submit("view", lambda cancelled: "newest")
+    worker.submit("view", slow, done=got.append)
+    worker.submit("view", lambda cancelled: "newest", done=got.append)
     gate.set()
     qtbot.waitUntil(lambda: worker.idle, timeout=5000)
     qtbot.wait(50)
@@ -168,3 +167,24 @@ def test_the_screenshot_command_says_when_the_size_is_too_small(kp_store_path, t
                "2022-04-21T02:00:00Z", "--end", "2022-04-21T02:05:00Z", "--out", str(tmp_path / "x.png"),
                "--size", "300x200"])
     assert rc == 1 and "the window cannot be drawn at 300x200: it needs at least" in capsys.readouterr().err
+
+
+def test_a_view_answered_after_a_newer_request_is_not_painted(open_window, kp_store_path):
+    """A view whose answer was already on its way when a newer view was asked for is dropped: only
+    the newer one is painted (the answer is checked on the GUI thread, by its request and its key)."""
+    import time
+
+    from explorer.ui.offscreen import wait_until_shown
+
+    w = open_window(kp_store_path, rrc23_state("2022-04-21T02:04:00Z"))
+    painted = []
+    show = w.events.show                    # a spy on the real table: what views reach the widgets
+    w.events.show = lambda d: (painted.append(d.state.query_key()), show(d))
+    stale, newer = w.state.with_(step=20), w.state.with_(step=30)
+    w.apply(stale)
+    deadline = time.monotonic() + 30
+    while not w.worker.idle and time.monotonic() < deadline:     # answered, but no event processed yet
+        time.sleep(0.01)
+    w.apply(newer)
+    assert wait_until_shown(w)
+    assert painted == [newer.query_key()] and w.data.state.step == 30

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from explorer.briefing.briefing import Annotation, Briefing, BriefingError, StoreFile, load
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 
 SHA = "a" * 64
 

@@ -1,56 +1,21 @@
-"""The command line, over the same functions the window uses.
+"""``bgp-explorer ingest``: MRT files or folders into the store, or a collector's archives online.
 
-    bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
-    bgp-explorer [--store PATH] info [--json]
-    bgp-explorer [--store PATH] export-parquet FOLDER
-    bgp-explorer visibility | events | graph | registry import   (see explorer/cli_analysis.py)
-    bgp-explorer screenshot | export                               (see explorer/cli_export.py)
+    bgp-explorer ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--backend B] [--json]
+    bgp-explorer ingest --collector NAME --start T --end T [--filter EXPR]      (online, pybgpstream)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
-from explorer import __version__
-from explorer.store import Store, StoreError, resolve_store_path
-from explorer.store.location import ENV_VAR
-from explorer.timeutil import parse_time  # noqa: F401  (kept importable from here)
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from explorer.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, store_path
+from explorer.store import Store
+from explorer.timeutil import parse_time
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.run(args)
-    except StoreError as exc:
-        print(f"bgp-explorer: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("\nbgp-explorer: interrupted; every file reported as imported is in the store, the file being "
-              "read when you pressed Ctrl-C is not (run the same command again to finish).", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="bgp-explorer",
-        description="BGP History Explorer: what happened to a country's Internet, when, and through whom.")
-    p.add_argument("--version", action="version", version=f"bgp-explorer {__version__}")
-    p.add_argument("--store", metavar="PATH",
-                   help=f"the store file (default: ${ENV_VAR}, else {resolve_store_path(None)})")
-    p.set_defaults(demo=False)
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    store_opts = _store_options()
-
+def add_commands(sub, store_opts) -> None:
     ing = sub.add_parser("ingest", parents=[store_opts], help="import MRT files (RIB dumps, updates; plain, .gz, .bz2) into the store",
                          description="Import MRT files or folders (recursively) into the store, one transaction "
                                      "per file. Without PATH, with --start/--end: fetch a collector's archives "
@@ -69,45 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")
     ing.set_defaults(run=_cmd_ingest)
 
-    info = sub.add_parser("info", parents=[store_opts], help="what the store holds")
-    info.add_argument("--json", action="store_true")
-    info.set_defaults(run=_cmd_info)
 
-    exp = sub.add_parser("export-parquet", parents=[store_opts], help="write the store as Parquet partitioned by collector and day",
-                         description="Write every table as Parquet; elements, state changes and intervals are "
-                                     "partitioned by collector and day (Hive layout) for DuckDB, Spark or Trino.")
-    exp.add_argument("folder")
-    exp.set_defaults(run=_cmd_export)
-
-    from explorer.cli_analysis import add_commands
-
-    add_commands(sub, store_opts, store_path)
-    from explorer.cli_export import add_view_commands
-
-    add_view_commands(sub, store_opts, store_path)
-    return p
-
-
-def _store_options() -> argparse.ArgumentParser:
-    """``--store`` and ``--demo``, accepted after every command as well as before it."""
-    opts = argparse.ArgumentParser(add_help=False)
-    opts.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
-                      help="the store file (default: $%s, else the user data folder)" % ENV_VAR)
-    opts.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                      help="use the embedded demo store (North Korea, December 2014; built on first use)")
-    return opts
-
-
-def store_path(args) -> Path:
-    """The store a command works on: the demo's when ``--demo`` is given, else ``resolve_store_path``."""
-    if getattr(args, "demo", False):
-        from explorer.demo import ensure_demo_store
-
-        return ensure_demo_store()
-    return resolve_store_path(args.store)
-
-
-# -- ingest ----------------------------------------------------------------------------------------
+# -- ingest ---------------------------------------------------------------------------------------
 
 def _cmd_ingest(args) -> int:
     from explorer.ingest.filters import FilterError, parse_filter
@@ -223,55 +151,3 @@ def _cmd_ingest_online(args) -> int:
     for o in outcomes:
         print(_outcome_line(o))
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
-
-
-# -- info ------------------------------------------------------------------------------------------
-
-def _cmd_info(args) -> int:
-    from explorer.ingest.libbgpstream import describe
-    from explorer.store.summary import store_summary
-
-    path = store_path(args)
-    if not path.exists():
-        print(f"No store at {path} yet. Import archives with: bgp-explorer ingest PATH... "
-              "(or look at the demo first: bgp-explorer info --demo)")
-        print(f"Backends   {describe()}")
-        return EXIT_OK
-    with Store(path, read_only=True) as store:
-        s = store_summary(store)
-    if args.json:
-        print(json.dumps(s, indent=2))
-        return EXIT_OK
-    files = ", ".join(f"{n} {status}" for status, n in s["files"].items()) or "none"
-    el = s["elements"]
-    if s["demo"]:
-        print(s["demo"])
-    print(f"Store      {s['store']} (schema {s['schema_version']}, {s['bytes'] / 1e6:.1f} MB)")
-    print(f"Files      {files}")
-    print(f"Span       {s['first'] or '-'} .. {s['last'] or '-'} (UTC)")
-    print(f"Sessions   {s['sessions']:,} peer sessions at {len(s['collectors'])} collector(s)")
-    for c in s["collectors"]:
-        print(f"           {c['collector']}: {c['files']} file(s), {c['sessions']} session(s)")
-    print(f"Prefixes   {s['prefixes']['ipv4']:,} IPv4, {s['prefixes']['ipv6']:,} IPv6; {s['paths']:,} AS paths")
-    print(f"Elements   {el['rib_entries']:,} RIB entries, {el['announcements']:,} announcements, "
-          f"{el['withdrawals']:,} withdrawals, {s['state_changes']:,} state changes")
-    print(f"Intervals  {s['intervals']:,} route intervals (session x prefix x path)")
-    print(f"Backends   {describe()}")
-    return EXIT_OK
-
-
-def _cmd_export(args) -> int:
-    from explorer.store.meta import DEMO_LABEL_KEY, get_meta
-    from explorer.store.parquet import export_parquet
-
-    with Store(store_path(args), read_only=True) as store:
-        rows = export_parquet(store, args.folder)
-        label = get_meta(store, DEMO_LABEL_KEY)
-    for table, n in rows.items():
-        print(f"{table:15} {n:>12,} rows")
-    print(f"written to {args.folder}" + (f" ({label}; the meta table says so too)" if label else ""))
-    return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

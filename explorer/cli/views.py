@@ -11,24 +11,35 @@ A screenshot is the whole window. An export's picture carries a title, the role 
 definitions in force and a provenance footer (store, files, collectors, sessions, window, when it
 was made, and the demo label for the demo). Its CSV is the timeline's series (``visibility --by``
 the timeline's mode) and its JSON the graph at the cursor (``graph``), each with the definitions
-that produced it.
+that produced it: the same row builders, called directly.
+
+Pictures are drawn by the window, offscreen (``explorer.ui.offscreen``): the one place outside
+``explorer.ui`` that reaches Qt, and only when a picture is asked for.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
+import json
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from explorer.analysis import Definitions, Window
+from explorer.briefing.briefing import load
+from explorer.cli.analysis import Question, add_scope, emit, graph_document, visibility_table
+from explorer.cli.common import EXIT_FAILED, EXIT_OK, open_reading, say, store_path
+from explorer.demo import DEMO_LABEL
+from explorer.resources import resource_path
+from explorer.state import ViewState
+from explorer.store.queries import kept_files
+from explorer.timeutil import parse_duration, parse_time
+
 PICTURES = (".png", ".svg", ".pdf")
 DATA = (".csv", ".json")
 DEMO_BRIEFING = "kp-2014-12.briefing.json"     # in resources/: what `export --demo` shows
 BY_MODE = {"upstream": "upstream", "peers": "prefix", "slash24": "total"}
 
 
-def add_view_commands(sub, store_opts, store_path) -> None:
+def add_commands(sub, store_opts) -> None:
     shot = sub.add_parser("screenshot", parents=[store_opts], help="render the explorer window offscreen to a PNG",
                           description="Render the window (graph, timeline, prefixes, events) for one view to a "
                                       "PNG, without a display: for tests, documentation and slides.")
@@ -36,7 +47,7 @@ def add_view_commands(sub, store_opts, store_path) -> None:
     scope.required = True
     scope.add_argument("--briefing", metavar="FILE", help="a briefing file (JSON) whose view to render")
     shot.add_argument("--out", required=True, help="the PNG to write")
-    shot.set_defaults(run=lambda a: _cmd_screenshot(a, store_path))
+    shot.set_defaults(run=_cmd_screenshot)
 
     exp = sub.add_parser("export", parents=[store_opts],
                          help="a view as a slide (PNG, SVG, PDF) or its data (CSV, JSON), without a window",
@@ -48,15 +59,13 @@ def add_view_commands(sub, store_opts, store_path) -> None:
     exp.add_argument("--scale", type=float, default=1.0, help="PNG pixel density: 2 for a sharper picture")
     exp.add_argument("--title", help="the slide's title (default: the briefing's, else the scope and window)")
     exp.add_argument("--out", required=True, help="the file to write: .png, .svg, .pdf, .csv or .json")
-    exp.set_defaults(run=lambda a: _cmd_export(a, store_path))
+    exp.set_defaults(run=_cmd_export)
 
 
 def _view_options(p: argparse.ArgumentParser):
     """Scope, window, step, cursor, timeline mode and picture size; returns the scope group."""
     scope = p.add_mutually_exclusive_group()
-    scope.add_argument("--country", help="ISO code or English name, e.g. KP")
-    scope.add_argument("--prefix", nargs="+", metavar="P", help="prefixes (their more-specifics included)")
-    scope.add_argument("--origin", help="origin AS, e.g. 131279")
+    add_scope(scope)
     p.add_argument("--start", help="window start (UTC ISO 8601 or Unix seconds)")
     p.add_argument("--end", help="window end")
     p.add_argument("--at", help="the time cursor (default: the window's end)")
@@ -67,10 +76,7 @@ def _view_options(p: argparse.ArgumentParser):
     return scope
 
 
-def _state_from_options(args):
-    from explorer.briefing.state import ViewState
-    from explorer.timeutil import parse_duration, parse_time
-
+def _state_from_options(args) -> ViewState:
     if not (args.country or args.prefix or args.origin):
         raise ValueError("name a briefing file, or a scope (--country, --prefix or --origin) with --start and --end")
     if not (args.start and args.end):
@@ -93,32 +99,30 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _note(args) -> str:
-    from explorer.ui.app import DEMO_NOTE
+    return DEMO_LABEL if getattr(args, "demo", False) else ""       # every view of the demo says what it is
 
-    return DEMO_NOTE if getattr(args, "demo", False) else ""
+
+def _store_for(args) -> Path:
+    path = store_path(args)
+    if not path.exists():
+        raise ValueError(f"no store at {path}: import files first (bgp-explorer ingest), or use --demo")
+    return path
 
 
 # -- screenshot ------------------------------------------------------------------------------------
 
-def _cmd_screenshot(args, store_path) -> int:
-    from explorer.briefing.briefing import load
-    from explorer.briefing.state import StateError
+def _cmd_screenshot(args) -> int:
+    size = _size(args.size)
+    # a briefing is read through the validating loader: a malformed one is refused whole
+    state = load(args.briefing).view if args.briefing else _state_from_options(args)
+    path = _store_for(args)
+    from explorer.ui.offscreen import render_png
 
     try:
-        size = _size(args.size)
-        # a briefing is read through the validating loader: a malformed one is refused whole
-        state = load(args.briefing).view if args.briefing else _state_from_options(args)
-    except (ValueError, StateError, OSError) as exc:       # BriefingError is a ValueError
-        return _usage("screenshot", str(exc))
-    path = store_path(args)
-    if not path.exists():
-        return _usage("screenshot", f"no store at {path}: import files first, or use --demo")
-    from explorer.ui.app import render_png
-
-    try:
-        out = render_png(path, state, Path(args.out), size, note=_note(args))
+        with open_reading(path) as store:
+            out = render_png(store, state, Path(args.out), size, note=_note(args))
     except RuntimeError as exc:
-        print(f"bgp-explorer screenshot: {exc}", file=sys.stderr)
+        say("screenshot", str(exc))
         return EXIT_FAILED
     print(f"wrote {out} ({size[0]}x{size[1]}): {state.describe()}")
     return EXIT_OK
@@ -126,43 +130,34 @@ def _cmd_screenshot(args, store_path) -> int:
 
 # -- export ----------------------------------------------------------------------------------------
 
-def _cmd_export(args, store_path) -> int:
-    from explorer.briefing.briefing import BriefingError, load
-    from explorer.briefing.state import StateError
-
+def _cmd_export(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in PICTURES + DATA:
-        return _usage("export", f"--out {out}: the file must end in .png, .svg, .pdf, .csv or .json")
+        raise ValueError(f"--out {out}: the file must end in .png, .svg, .pdf, .csv or .json")
     title, annotations, briefing = args.title, [], None
     demo_view = getattr(args, "demo", False) and not (args.country or args.prefix or args.origin)
-    try:
-        if args.briefing or demo_view:
-            from explorer.resources import resource_path
-
-            # a briefing file, or for the demo with no scope named, the demo's own (its view and notes)
-            briefing = load(args.briefing or resource_path(DEMO_BRIEFING))
-            state, annotations, title = briefing.view, briefing.annotations, title or briefing.title or None
-            if briefing.demo and not getattr(args, "store", None):
-                args.demo = True            # a briefing of the demo opens on the demo store
-        else:
-            state = _state_from_options(args)
-        width, height = _size(args.size)
-    except (BriefingError, StateError, ValueError) as exc:
-        return _usage("export", str(exc))
-    path = store_path(args)
-    if not path.exists():
-        return _usage("export", f"no store at {path}: import files first (bgp-explorer ingest), or use --demo")
+    if args.briefing or demo_view:
+        # a briefing file, or for the demo with no scope named, the demo's own (its view and notes)
+        briefing = load(args.briefing or resource_path(DEMO_BRIEFING))
+        state, annotations, title = briefing.view, briefing.annotations, title or briefing.title or None
+        if briefing.demo and not getattr(args, "store", None):
+            args.demo = True            # a briefing of the demo opens on the demo store
+    else:
+        state = _state_from_options(args)
+    width, height = _size(args.size)
+    path = _store_for(args)
     if briefing is not None and briefing.files:
         _warn_missing(path, briefing)
     if out.suffix.lower() in DATA:
         return _export_data(path, state, out)
-    from explorer.ui.slides import render_export
+    from explorer.ui.offscreen import render_export
 
     try:
-        render_export(path, state, out, view=args.view, size=(width, height), scale=args.scale, title=title,
-                      annotations=annotations, note=_note(args))
-    except (RuntimeError, ValueError) as exc:
-        print(f"bgp-explorer export: {exc}", file=sys.stderr)
+        with open_reading(path) as store:
+            render_export(store, state, out, view=args.view, size=(width, height), scale=args.scale, title=title,
+                          annotations=annotations, note=_note(args))
+    except RuntimeError as exc:
+        say("export", str(exc))
         return EXIT_FAILED
     print(f"wrote {out} ({args.view}, {width}x{height}{f' x{args.scale:g}' if args.scale != 1 else ''}): "
           f"{state.describe()}")
@@ -170,44 +165,30 @@ def _cmd_export(args, store_path) -> int:
 
 
 def _warn_missing(path: Path, briefing) -> None:
-    from explorer.store import Store
-    from explorer.store.imports import kept_files
-
-    with Store(path, read_only=True) as store:
+    with open_reading(path) as store:
         missing = briefing.missing_from({sha for _, sha in kept_files(store.con)})
     if missing:
         names = ", ".join(f.path for f in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        print(f"bgp-explorer export: the store lacks {len(missing)} of the briefing's {len(briefing.files)} "
-              f"files, so the numbers may differ from the briefing's: {names}", file=sys.stderr)
+        say("export", f"the store lacks {len(missing)} of the briefing's {len(briefing.files)} files, so the "
+                      f"numbers may differ from the briefing's: {names}")
 
 
-def _export_data(path: Path, state, out: Path) -> int:
-    """The timeline's series (CSV) or the graph at the cursor (JSON), by the analysis commands."""
-    from explorer.cli import main
-    from explorer.timeutil import iso
-
-    scope = {"country": ["--country", state.scope], "origin": ["--origin", state.scope],
-             "prefixes": ["--prefix", *state.prefixes]}[state.scope_kind]
-    if out.suffix.lower() == ".csv":
-        argv = ["visibility", "--store", str(path), *scope, "--start", iso(state.start), "--end", iso(state.end),
-                "--step", str(state.step), "--by", BY_MODE[state.timeline_mode], "--format", "csv"]
-        for name in ("full_feed", "threshold", "min_table"):        # the definitions visibility takes
-            if name in state.definitions:
-                argv += [f"--{name.replace('_', '-')}", str(state.definitions[name])]
-    else:
-        argv = ["graph", "--store", str(path), *scope, "--at", iso(state.cursor), "--since", iso(state.start),
-                "--format", "json"]
+def _export_data(path: Path, state: ViewState, out: Path) -> int:
+    """The timeline's series (CSV, as ``visibility --by`` the timeline's mode) or the graph at the
+    cursor (JSON, as ``graph --since`` the window's start)."""
+    with open_reading(path) as store, store.reader() as con:
+        if out.suffix.lower() == ".csv":
+            q = Question(state.scope_args(), Window(state.start, state.end, state.step),
+                         Definitions(**state.definitions))
+            table = visibility_table(con, q, BY_MODE[state.timeline_mode])
+        else:
+            doc = graph_document(con, state.scope_args(), state.cursor, state.start)
     tmp = out.with_name(out.name + ".part")
-    with open(tmp, "w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
-        status = main(argv)
-    if status != EXIT_OK:
-        tmp.unlink(missing_ok=True)
-        return status
+    with open(tmp, "w", encoding="utf-8") as fh:
+        if out.suffix.lower() == ".csv":
+            emit("csv", *table, out=fh)
+        else:
+            fh.write(json.dumps(doc, indent=2) + "\n")
     tmp.replace(out)
     print(f"wrote {out}: {state.describe()}")
     return EXIT_OK
-
-
-def _usage(command: str, message: str) -> int:
-    print(f"bgp-explorer {command}: {message}", file=sys.stderr)
-    return EXIT_USAGE

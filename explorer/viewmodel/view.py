@@ -2,10 +2,10 @@
 graph needs at any instant of it.
 
 ``load_view`` calls the same functions as the command line (``resolve_scope``, ``visibility``,
-``by_prefix``, ``by_upstream``, ``find_events``), so the window and ``bgp-explorer visibility``
-give the same numbers under the same definitions. It also keeps the scope's route intervals over
-the window in memory: ``view_graph.graph_at`` answers a cursor move from them without a store
-query, and the layout is computed once over every adjacency seen in the window.
+``by_prefix``, ``by_upstream``, ``find_events``, ``route_times``), so the window and ``bgp-explorer
+visibility`` give the same numbers under the same definitions. It also keeps the scope's route
+intervals over the window in memory: ``viewmodel.graph.cursor_graph`` answers a cursor move from
+them without a store query, and the layout is computed once over every adjacency seen in the window.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import numpy as np
 
 from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.events import find_events
+from explorer.analysis.graph import RouteTimes, route_times
 from explorer.analysis.layout import Layout, layered_layout
-from explorer.analysis.paths import Hops, path_hops
-from explorer.analysis.routes import OPEN, US
+from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
 from explorer.analysis.visibility import by_prefix, by_upstream, visibility
-from explorer.briefing.state import ViewState, parse_iso
+from explorer.state import ViewState, parse_iso
 from explorer.registry.countries import country_name
 from explorer.registry.mapping import as_countries, as_names, mapping_for, prefix_countries
 from explorer.store.prefix_index import prefix_index
@@ -42,25 +42,12 @@ class Event:
 
 
 @dataclass
-class Routes:
-    """The scope's route intervals overlapping the window (times in microseconds), sorted by prefix
-    row and then session."""
-
-    session: np.ndarray
-    prefix: np.ndarray          # row in ViewData.prefixes
-    path: np.ndarray            # index into ViewData.paths
-    start: np.ndarray
-    end: np.ndarray
-
-
-@dataclass
 class ViewData:
     state: ViewState
     label: str
     instants: np.ndarray                    # Unix seconds
     prefixes: list[str]
-    paths: list[Hops]                       # prepending removed, cut at an AS_SET
-    routes: Routes
+    routes: RouteTimes                      # the scope's routes over the window; prefix: a row of prefixes
     peers: np.ndarray                       # (prefixes, instants): sessions holding a route
     visible: np.ndarray                     # (prefixes, instants) bool, by the definitions
     visible_prefixes: np.ndarray
@@ -74,7 +61,10 @@ class ViewData:
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
     countries: dict[int, str] = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)          # derived once per view (view_graph's path table)
+
+    @property
+    def paths(self) -> list[Hops]:
+        return self.routes.paths
 
     def index_at(self, t: int) -> int:
         """The last instant <= t."""
@@ -88,9 +78,7 @@ class Cancelled(Exception):
 def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     window = Window(state.start, state.end, state.step)
     defs = Definitions(**state.definitions)
-    kind = {"country": {"country": state.scope}, "prefixes": {"prefixes": state.prefixes},
-            "origin": {"origin": state.scope}}[state.scope_kind]
-    scope = resolve_scope(con, window, **kind)
+    scope = resolve_scope(con, window, **state.scope_args())
     v = visibility(con, scope, window, defs)
     if cancelled():
         raise Cancelled()
@@ -101,18 +89,9 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     threshold = v.threshold[ids][:, None]
     visible = (ff_peers >= threshold) & (ff_peers > 0)
 
-    row_of = np.full(len(scope.index), -1, np.int64)
-    row_of[ids] = np.arange(len(ids))
-    r = _route_times(con, ids, window)
-    path_ids, local = np.unique(r["path_id"], return_inverse=True)
-    hops = path_hops(con, path_ids)
-    paths = [hops[int(p)] for p in path_ids]
-    session, prefix = np.asarray(r["session_id"], np.int64), row_of[np.asarray(r["prefix_id"], np.int64)]
-    order = np.lexsort((session, prefix))       # by prefix, then session: view_graph relies on it
-    routes = Routes(session[order], prefix[order], local.astype(np.int64).ravel()[order],
-                    np.asarray(r["s"], np.int64)[order], np.asarray(r["e"], np.int64)[order])
-    edges = {e for h in paths for e in h.edges()}
-    origins = {h.origin for h in paths if h.origin is not None}
+    routes = route_times(con, ids, window.start, window.end)      # ids: the scope's, sorted
+    edges = {e for h in routes.paths for e in h.edges()}
+    origins = {h.origin for h in routes.paths if h.origin is not None}
     layout = layered_layout(edges, origins)
     asns = layout.asns.tolist()
     mapping = mapping_for(con, state.start)
@@ -122,7 +101,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     text = (f"{scope.describe()}; {defs.describe()}; {ff} full-feed session(s) in the window; a prefix counts under "
             f"each upstream (the AS before the origin) through which it is visible; bins of {state.step} s, state "
             f"after every element <= t")
-    return ViewData(state, scope.label, window.instants(), [str(p) for p in scope.index.prefix[ids]], paths, routes,
+    return ViewData(state, scope.label, window.instants(), [str(p) for p in scope.index.prefix[ids]], routes,
                     peers, visible, v.visible_prefixes, visible_slash24(scope, ids, visible),
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     v.announcements, v.withdrawals, events, layout, text, ff, names, countries)
@@ -155,16 +134,6 @@ def visible_slash24(scope, ids: np.ndarray, visible: np.ndarray, block: int = 64
         covered = np.cumsum(diff, axis=0)[:-1] > 0
         out[k0:k0 + block] = width @ covered
     return out
-
-
-def _route_times(con, ids: np.ndarray, window: Window) -> dict:
-    """The scope's route intervals over the window with their exact times (microseconds), for the graph
-    at any instant (the cursor and the replay move between the timeline's instants)."""
-    return con.execute("""
-        SELECT session_id, prefix_id, path_id, epoch_us(start_ts) AS s, coalesce(epoch_us(end_ts), $open) AS e
-        FROM intervals WHERE prefix_id IN (SELECT unnest($ids::INTEGER[]))
-          AND start_ts <= make_timestamp($hi) AND (end_ts IS NULL OR end_ts > make_timestamp($lo))""",
-                       {"open": int(OPEN), "ids": ids.tolist(), "hi": window.end * US, "lo": window.start * US}).fetchnumpy()
 
 
 def countries_in_store(con, at: int) -> list[tuple[str, str, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
-from explorer.timeutil import parse_time
+from explorer.timeutil import MAX_STEP, parse_time
 
 SCOPE_KINDS = ("country", "prefixes", "origin")
 TIMELINE_MODES = ("upstream", "peers", "slash24")
@@ -40,8 +40,8 @@ class ViewState:
             raise StateError("name a scope: a country (KP), prefixes (175.45.176.0/22) or an origin AS (131279)")
         if self.end < self.start:
             raise StateError(f"the window ends ({iso(self.end)}) before it starts ({iso(self.start)})")
-        if self.step <= 0:
-            raise StateError(f"step {self.step} s: give a positive step, e.g. 300")
+        if not 0 < self.step <= MAX_STEP:
+            raise StateError(f"step {self.step} s: give a positive step of at most {MAX_STEP:,} s, e.g. 300")
         if self.timeline_mode not in TIMELINE_MODES:
             raise StateError(f"timeline mode {self.timeline_mode!r}: one of {', '.join(TIMELINE_MODES)}")
 
@@ -55,6 +55,11 @@ class ViewState:
     @property
     def prefixes(self) -> list[str]:
         return self.scope.split() if self.scope_kind == "prefixes" else []
+
+    def scope_args(self) -> dict:
+        """The scope as ``resolve_scope`` takes it: country=, prefixes= or origin=."""
+        return {"country": {"country": self.scope}, "prefixes": {"prefixes": self.prefixes},
+                "origin": {"origin": self.scope}}[self.scope_kind]
 
     def query_key(self) -> tuple:
         """What the timeline depends on (the cursor and the selection do not)."""
