@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.analysis.paths import Hops, path_hops
-from explorer.analysis.routes import OPEN, US
+from explorer.analysis.routes import OPEN, US, sessions_of
 from explorer.analysis.scope import Scope
+from explorer.store.prefix_index import PrefixIndex
+from explorer.store.queries import routes_during
 from explorer.registry.mapping import as_countries, as_names, mapping_for
 from explorer.timeutil import iso
 
@@ -42,22 +44,15 @@ class RouteTimes:
     cache: dict = field(default_factory=dict, repr=False)      # derived once: the path table, ...
 
 
-def route_times(con, prefix_ids: np.ndarray, lo: int, hi: int) -> RouteTimes:
-    """The routes to ``prefix_ids`` (sorted) held at some instant of [lo, hi] (Unix seconds)."""
-    r = con.execute("""
-        SELECT session_id, prefix_id, path_id, epoch_us(start_ts) AS s, coalesce(epoch_us(end_ts), $open) AS e
-        FROM intervals WHERE prefix_id IN (SELECT unnest($ids::BIGINT[]))
-          AND start_ts <= make_timestamp($hi) AND (end_ts IS NULL OR end_ts > make_timestamp($lo))""",
-                    {"open": int(OPEN), "ids": np.asarray(prefix_ids).tolist(), "hi": hi * US,
-                     "lo": lo * US}).fetchnumpy()
-    path_ids, local = np.unique(np.asarray(r["path_id"], np.int64), return_inverse=True)
-    hops = path_hops(con, path_ids)
-    session = np.asarray(r["session_id"], np.int64)
-    prefix = np.searchsorted(np.asarray(prefix_ids, np.int64), np.asarray(r["prefix_id"], np.int64))
+def route_times(con, index: PrefixIndex, prefix_ids: np.ndarray, lo: int, hi: int) -> RouteTimes:
+    """The routes to ``prefix_ids`` (positions in ``index``, sorted) held at some instant of [lo, hi]
+    (Unix seconds)."""
+    rows = routes_during(con, index.ids[prefix_ids], lo * US, hi * US)
+    session = sessions_of(con, rows.session_id)
+    prefix = np.searchsorted(np.asarray(prefix_ids, np.int64), index.positions(rows.prefix_id))
     order = np.lexsort((session, prefix))       # by prefix, then session: ADD-PATH pairs are neighbours
-    return RouteTimes(session[order], prefix[order], local.astype(np.int64).ravel()[order],
-                      np.asarray(r["s"], np.int64)[order], np.asarray(r["e"], np.int64)[order],
-                      [hops[int(p)] for p in path_ids])
+    return RouteTimes(session[order], prefix[order], rows.path[order], rows.start[order], rows.end[order],
+                      path_hops(con, rows.paths))
 
 
 @dataclass(frozen=True)
@@ -173,7 +168,7 @@ def graph_at(r: RouteTimes, t: int) -> Graph:
 
 
 def graph_json(con, scope: Scope, at: int, since: int | None = None) -> dict:
-    r = route_times(con, scope.prefix_ids, min(at, at if since is None else since),
+    r = route_times(con, scope.index, scope.prefix_ids, min(at, at if since is None else since),
                     max(at, at if since is None else since))
     g = graph_at(r, at)
     mapping = mapping_for(con, at)

@@ -42,15 +42,20 @@ def hops(path: str | None) -> Hops:
     return Hops(tuple(out), True)
 
 
-def path_hops(con, path_ids: np.ndarray) -> dict[int, Hops]:
-    """Hops of each path id, parsed once per open store (a path id never changes meaning in a store)."""
-    known: dict[int, Hops] = cache_of(con).get("hops", None, dict)
-    ids = np.unique(path_ids)
-    missing = [int(i) for i in ids if int(i) not in known]
-    if missing:
-        if len(known) > 5_000_000:
-            known.clear()
-        rows = con.execute("SELECT path_id, path FROM paths WHERE path_id IN (SELECT unnest(?::BIGINT[]))",
-                           [missing]).fetchall()
-        known.update((int(pid), hops(text)) for pid, text in rows)
-    return {int(i): known.get(int(i), Hops((), False)) for i in ids}
+def path_hops(con, paths: list[str]) -> list[Hops]:
+    """Hops of each path text, parsed once per open store (a dictionary kept in its cache)."""
+    known: dict[str, Hops] = cache_of(con).get("hops", None, dict)
+    if len(known) > 5_000_000:
+        known.clear()
+    out = []
+    for text in paths:
+        h = known.get(text)
+        if h is None:
+            h = known[text] = hops(text)
+        out.append(h)
+    return out
+
+
+def origins(hop_list: list[Hops]) -> np.ndarray:
+    """Origin AS of each path (-1: none, when it ends in an AS_SET)."""
+    return np.array([h.origin if h.origin is not None else -1 for h in hop_list], np.int64)

@@ -2,64 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from explorer.analysis.definitions import Definitions, Window
+from explorer.analysis.paths import origins, path_hops
 from explorer.store.cache import cache_of
-from explorer.store.queries import files_stamp, paths_stamp
+from explorer.store.ids import V4_LIMIT
+from explorer.store.prefix_index import PrefixIndex
+from explorer.store.queries import OPEN as _OPEN
+from explorer.store.queries import US, files_stamp, routes_during, session_ids
 
-US = 1_000_000
-OPEN = np.int64(2**62)          # end of a route still held at the end of the data
+OPEN = np.int64(_OPEN)          # end of a route still held at the end of the data
 
 
 @dataclass(frozen=True)
 class Routes:
     """Route intervals of the scope overlapping the window, as instant-index ranges [a, b)."""
 
-    session: np.ndarray
-    prefix: np.ndarray
+    session: np.ndarray         # the session's position among the store's (``sessions_of``)
+    prefix: np.ndarray          # the prefix's position in the store's prefix index
     rank: np.ndarray            # position of the prefix in the scope's sorted prefix ids
-    path: np.ndarray
+    path: np.ndarray            # index into the paths fetched with these routes
     a: np.ndarray               # first instant index the route covers
     b: np.ndarray               # first instant index it no longer covers (the count when it outlasts the window)
     origin: np.ndarray          # origin AS of the path, -1 when it ends in an AS_SET
+    hops: list = field(default_factory=list)    # per path index: its Hops
 
 
-def fetch_routes(con, prefix_ids: np.ndarray, window: Window) -> Routes:
+def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window) -> Routes:
     """Intervals with start <= the last instant and end > the first; a route covers instant t when
     start <= t < end (microseconds), so [a, b) = [ceil((start - t0) / step), ceil((end - t0) / step)),
-    clipped to [0, k] (DuckDB's // truncates, so the ceiling is (x + step - 1) // step, exact for
-    x > -step and clipped to 0 below)."""
+    clipped to [0, k]. ``prefix_ids`` are positions in ``index`` (sorted)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    scope = pa.table({"pid": pa.array(prefix_ids, pa.int64()),  # noqa: F841  (read by DuckDB below)
-                      "rank": pa.array(np.arange(len(prefix_ids)), pa.int32())})
-    r = con.execute("""
-        SELECT session_id, rank, path_id,
-               greatest(0, least($k, (epoch_us(start_ts) - $t0 + $step - 1) // $step))::INTEGER AS a,
-               coalesce(greatest(0, least($k, (epoch_us(end_ts) - $t0 + $step - 1) // $step)), $k)::INTEGER AS b
-        FROM intervals JOIN scope ON prefix_id = pid
-        WHERE start_ts <= make_timestamp($hi) AND (end_ts IS NULL OR end_ts > make_timestamp($t0))""",
-                    {"k": k, "t0": t0, "step": step, "hi": t0 + (k - 1) * step}).fetchnumpy()
-    path = np.asarray(r["path_id"], np.int64)
-    rank = np.asarray(r["rank"], np.int64)
-    return Routes(np.asarray(r["session_id"], np.int64), np.asarray(prefix_ids, np.int64)[rank], rank, path,
-                  np.asarray(r["a"], np.int64), np.asarray(r["b"], np.int64), path_origins(con)[path])
+    rows = routes_during(con, index.ids[prefix_ids], t0, t0 + (k - 1) * step)
+    positions = index.positions(rows.prefix_id)
+    rank = np.searchsorted(np.asarray(prefix_ids, np.int64), positions)
+    a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
+    b = np.where(rows.end >= OPEN, k, np.clip(-((t0 - np.minimum(rows.end, OPEN)) // step), 0, k))
+    hops = path_hops(con, rows.paths)
+    origin = origins(hops)
+    return Routes(sessions_of(con, rows.session_id), positions, rank, rows.path, a.astype(np.int64),
+                  b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops)
 
 
-def path_origins(con) -> np.ndarray:
-    """Origin AS per path_id (-1: none), kept in the store's cache while the store gains no paths."""
-    stamp = paths_stamp(con)
-
-    def build() -> np.ndarray:
-        r = con.execute("SELECT path_id, coalesce(origin_asn::BIGINT, -1) AS o FROM paths").fetchnumpy()
-        out = np.full((stamp[1] or 0) + 1, -1, np.int64)
-        out[np.asarray(r["path_id"], np.int64)] = r["o"]
-        return out
-
-    return cache_of(con).get("path_origins", stamp, build)
+def sessions_of(con, ids: np.ndarray) -> np.ndarray:
+    """Positions of session ids among the store's sessions (sorted), the analyses' session numbers."""
+    known = cache_of(con).get("session_ids", files_stamp(con), lambda: session_ids(con))
+    return np.searchsorted(known, np.asarray(ids, np.int64))
 
 
 def table_sizes(con, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -70,12 +62,15 @@ def table_sizes(con, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray
     counting over tens of millions of intervals takes seconds, and the rules compare sizes in shares.
     """
     def build():
-        r = con.execute("""
-            SELECT i.session_id, dense_rank() OVER (ORDER BY s.collector) AS c, p.af, approx_count_distinct(i.prefix_id) AS n
-            FROM intervals i JOIN prefixes p USING (prefix_id) JOIN sessions s USING (session_id)
-            WHERE i.start_ts <= make_timestamp(?) AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?))
-            GROUP BY i.session_id, s.collector, p.af""", [window.end * US, window.start * US]).fetchnumpy()
-        return tuple(np.asarray(r[c], dtype=np.int64) for c in ("session_id", "c", "af", "n"))
+        hi, lo = 4 * window.end * US + 3, 4 * window.start * US + 3
+        r = con.execute(f"""
+            SELECT r.session_id, dense_rank() OVER (ORDER BY s.collector) AS c,
+                   CASE WHEN r.prefix_id < {V4_LIMIT} THEN 4 ELSE 6 END AS af, approx_count_distinct(r.prefix_id) AS n
+            FROM (SELECT session_id, prefix_id FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+                  UNION ALL SELECT session_id, prefix_id FROM routes_open WHERE start_key <= $hi) r
+            JOIN sessions s USING (session_id)
+            GROUP BY r.session_id, s.collector, af""", {"hi": hi, "lo": lo}).fetchnumpy()
+        return (sessions_of(con, r["session_id"]), *(np.asarray(r[c], dtype=np.int64) for c in ("c", "af", "n")))
 
     return cache_of(con).get(("table_sizes", window.start, window.end), files_stamp(con), build)
 

@@ -19,6 +19,7 @@ from explorer.analysis.errors import AnalysisError
 from explorer.registry.countries import resolve_country
 from explorer.registry.mapping import mapping_for, prefix_countries
 from explorer.store.prefix_index import PrefixIndex, prefix_index
+from explorer.store.queries import origin_prefixes
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,7 @@ def resolve_scope(con, window: Window, *, country: str | None = None, prefixes=N
         label = " ".join(prefixes)
     elif origin is not None:
         asn = _asn(origin)
-        ids = con.execute("""
-            SELECT DISTINCT i.prefix_id FROM intervals i JOIN paths p USING (path_id)
-            WHERE p.origin_asn = ? AND i.start_ts <= make_timestamp(?) AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?))
-            ORDER BY 1""", [asn, window.end * 1_000_000, window.start * 1_000_000]).fetchnumpy()["prefix_id"]
+        ids = index.positions(origin_prefixes(con, asn, window.start * 1_000_000, window.end * 1_000_000))
         label = f"AS{asn}"
     else:
         raise AnalysisError("name a scope: --country CC, --prefix P... or --origin ASN")

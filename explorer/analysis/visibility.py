@@ -63,7 +63,7 @@ def check_window(con, window: Window) -> None:
 def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibility:
     check_window(con, window)
     k = window.count
-    routes = fetch_routes(con, scope.prefix_ids, window)
+    routes = fetch_routes(con, scope.index, scope.prefix_ids, window)
     # the update counts read another table: on a cursor of their own while numpy counts the routes
     updates = _POOL.submit(_updates, con.cursor(), scope, window)
     af = scope.index.af
@@ -167,13 +167,16 @@ def _slash24(scope: Scope, prefix, idx, delta, k):
 def _updates(cur, scope: Scope, window: Window):
     """Announcements and withdrawals of the scope in each bin (t - step, t]."""
     k, t0, step = window.count, window.start * US, window.step * US
-    ids = pa.table({"pid": pa.array(scope.prefix_ids, pa.int64())})  # noqa: F841  (read by DuckDB)
+    ids = pa.table({"pid": pa.array(scope.index.ids[scope.prefix_ids], pa.int64())})  # noqa: F841  (read by DuckDB)
     with cur:
         r = cur.execute("""
-        SELECT (epoch_us(ts) - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n
-        FROM elements JOIN ids ON prefix_id = pid
-        WHERE kind > 0 AND ts > make_timestamp($lo) AND ts <= make_timestamp($hi)
-        GROUP BY ALL""", {"t0": t0, "step": step, "lo": t0 - step, "hi": t0 + (k - 1) * step}).fetchnumpy()
+        SELECT (start_key // 4 - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n
+        FROM (SELECT prefix_id, kind, start_key FROM routes WHERE kind > 0 AND start_key > $lo AND start_key <= $hi
+              UNION ALL
+              SELECT prefix_id, kind, start_key FROM routes_open WHERE kind > 0 AND start_key > $lo AND start_key <= $hi)
+        SEMI JOIN ids ON prefix_id = pid
+        GROUP BY ALL""", {"t0": t0, "step": step, "lo": 4 * (t0 - step) + 3,
+                          "hi": 4 * (t0 + (k - 1) * step) + 3}).fetchnumpy()
     out = []
     for kind in (1, 2):
         sel = r["kind"] == kind
@@ -201,8 +204,8 @@ def by_upstream(con, v: Visibility):
     """(upstream ASNs, upstreams x instants visible prefixes): a prefix counts for an upstream when
     enough full-feed sessions route it through that upstream (the AS just before the origin)."""
     r, k = v.routes, v.window.count
-    hops = path_hops(con, r.path)
-    up = np.array([hops[int(p)].upstream or -1 for p in r.path], np.int64) if len(r.path) else np.zeros(0, np.int64)
+    ups = np.array([h.upstream if h.upstream is not None else -1 for h in r.hops], np.int64)
+    up = ups[r.path] if len(r.path) else np.zeros(0, np.int64)
     sel = v.ff & (up >= 0)
     key, i, d = _visible_pairs(r.session[sel], r.prefix[sel], v.a[sel], v.b[sel], up[sel], v.threshold, k,
                                key_out=True)

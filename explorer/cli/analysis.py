@@ -139,9 +139,10 @@ def visibility_table(con, q: Question, by: str = "total") -> tuple[dict, list[st
         cols = ["time", "prefix", "peers", "full_feed_peers", "visibility"]
         ids, peers, ffp = vm.by_prefix(v)
         n = [v.full_feed.counts.get(int(v.scope.index.af[i]), 0) for i in ids]
-        rows = [[t, v.scope.index.prefix[p], int(peers[r, k]), int(ffp[r, k]),
+        texts = v.scope.index.texts(ids)
+        rows = [[t, texts[r], int(peers[r, k]), int(ffp[r, k]),
                  round(ffp[r, k] / n[r], 4) if n[r] else 0.0]
-                for k, t in enumerate(times) for r, p in enumerate(ids)]
+                for k, t in enumerate(times) for r in range(len(ids))]
     else:
         cols = ["time", "upstream_asn", "upstream_name", "visible_prefixes"]
         asns, counts = vm.by_upstream(con, v)

@@ -132,7 +132,8 @@ def build_demo_store(path: str | os.PathLike, params: scenario.Params | None = N
 
 def _import_names(store: Store, folder: Path) -> None:
     """The names of the ASes on the demo's paths, imported as an AS-names file."""
-    asns = {int(a) for (path,) in store.con.execute("SELECT path FROM paths").fetchall()
+    asns = {int(a) for (path,) in store.con.execute(
+                "SELECT DISTINCT path FROM intervals WHERE path IS NOT NULL").fetchall()
             for a in path.replace("{", " ").replace("}", " ").replace(",", " ").split()}
     import_registry_files(store, [write_asnames(folder, asns)])
 

@@ -88,7 +88,7 @@ def _first_addresses(index: PrefixIndex, rows: np.ndarray) -> list[str]:
     net = index.lo[rows[is4]]
     parts = [pc.cast(pa.array((net >> np.uint64(s)) & np.uint64(255)), pa.string()) for s in (24, 16, 8, 0)]
     first[is4] = pc.binary_join_element_wise(*parts, ".").to_numpy(zero_copy_only=False)
-    first[~is4] = [t[:t.find("/")] for t in index.prefix[rows[~is4]]]
+    first[~is4] = [t[:t.find("/")] for t in index.texts(rows[~is4])]
     return first.tolist()
 
 

@@ -47,7 +47,6 @@ def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _states AS
         SELECT x.ts, s.new AS session_id, x.old_state, x.new_state, x.file_id, x.seq
         FROM state_changes x JOIN _smap s ON s.old = x.session_id""")
-    con.execute("DROP VIEW IF EXISTS intervals")
     for table in _OLD:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(SESSIONS + ROUTES + VIEWS)

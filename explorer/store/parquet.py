@@ -2,8 +2,11 @@
 
 Layout written by ``export_parquet(store, folder)``::
 
-    folder/elements/collector=rrc00/day=2014-12-22/data_0.parquet   (and intervals/, state_changes/)
-    folder/files.parquet, sessions.parquet, prefixes.parquet, paths.parquet, communities.parquet, ...
+    folder/routes/collector=rrc00/day=2014-12-22/data_0.parquet   (and routes_open/, state_changes/)
+    folder/files.parquet, sessions.parquet, prefix_names.parquet, session_resets.parquet, meta.parquet
+
+``day`` is the day a row starts (its ``start_key``; a state change's ``ts``). Ids and keys are
+explained in ``explorer/store/ids.py`` and ``explorer/store/intervals.py``.
 
 Hive-style partitions, so DuckDB (``read_parquet('folder/elements/**/*.parquet', hive_partitioning=true)``),
 Spark or Trino read them as they are; ``attach_parquet`` makes a DuckDB connection see them under
@@ -19,11 +22,11 @@ import duckdb
 from explorer.store.store import Store
 
 PARTITIONED = {
-    "elements": "ts",
-    "state_changes": "ts",
-    "intervals": "start_ts",
+    "routes": "make_timestamp(t.start_key // 4)",
+    "routes_open": "make_timestamp(t.start_key // 4)",
+    "state_changes": "t.ts",
 }
-WHOLE = ("meta", "files", "sessions", "prefixes", "paths", "communities", "session_resets")
+WHOLE = ("meta", "files", "sessions", "prefix_names", "session_resets")
 
 
 def export_parquet(store: Store, folder: str | Path) -> dict[str, int]:
@@ -39,7 +42,7 @@ def export_parquet(store: Store, folder: str | Path) -> dict[str, int]:
             rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         for table, ts in PARTITIONED.items():
             con.execute(f"""
-                COPY (SELECT t.*, s.collector, strftime(t.{ts}, '%Y-%m-%d') AS day
+                COPY (SELECT t.*, s.collector, strftime({ts}, '%Y-%m-%d') AS day
                       FROM {table} t JOIN sessions s USING (session_id))
                 TO '{_quote(folder / table)}' (FORMAT parquet, PARTITION_BY (collector, day), OVERWRITE_OR_IGNORE)""")
             rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

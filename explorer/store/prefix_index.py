@@ -1,67 +1,87 @@
 """Every stored prefix as numbers, for containment and country look-ups in numpy.
 
+The analyses number the store's prefixes 0..n-1 in id order (which is address order within each
+family, see ``explorer.store.ids``): a prefix's *position* indexes every array here, and
+``ids[position]`` is its id in the store. ``positions(ids)`` goes the other way.
+
 ``lo``/``hi`` (inclusive) are the first and last address of the prefix: the IPv4 address as a
 number, or the upper 64 bits of an IPv6 address (IPv6 prefixes longer than /64 are matched on
-those 64 bits). Arrays are indexed by ``prefix_id``. The index is kept in the store's cache and
-built again when the store gains prefixes.
+those 64 bits). The index is kept in the store's cache and built again when the store gains files.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from explorer.store.cache import cache_of
-from explorer.store.queries import prefixes_stamp
+from explorer.store.ids import V4_LIMIT, v4_texts
+from explorer.store.queries import files_stamp, stored_prefix_ids
 
 
 @dataclass(frozen=True)
 class PrefixIndex:
-    prefix: np.ndarray   # object: text, '' where no prefix has that id
-    af: np.ndarray       # uint8: 4, 6, 0 for no prefix
+    ids: np.ndarray      # int64, sorted: the store's prefix ids
+    af: np.ndarray       # uint8: 4 or 6
     length: np.ndarray   # uint8
     lo: np.ndarray       # uint64
     hi: np.ndarray       # uint64
+    v6_text: dict[int, str] = field(repr=False, default_factory=dict)     # position -> text, IPv6
+    _texts: list = field(repr=False, default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.af)
+        return len(self.ids)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of store prefix ids (which must be in the index)."""
+        return np.searchsorted(self.ids, np.asarray(ids, np.int64))
+
+    def texts(self, positions: np.ndarray) -> list[str]:
+        positions = np.asarray(positions, np.int64)
+        out = [""] * len(positions)
+        v4 = self.af[positions] == 4
+        for i, text in zip(np.flatnonzero(v4), v4_texts(self.ids[positions[v4]])):
+            out[i] = text
+        for i in np.flatnonzero(~v4):
+            out[i] = self.v6_text[int(positions[i])]
+        return out
+
+    @property
+    def prefix(self) -> np.ndarray:
+        """The text of every prefix (object array), made once when first asked for."""
+        if not self._texts:
+            self._texts.append(np.array(self.texts(np.arange(len(self))), dtype=object))
+        return self._texts[0]
 
 
 def prefix_index(con) -> PrefixIndex:
-    stamp = prefixes_stamp(con)
-    return cache_of(con).get("prefix_index", stamp, lambda: _build(con, stamp[1] or 0))
+    return cache_of(con).get("prefix_index", files_stamp(con), lambda: _build(con))
 
 
-def _build(con, top: int) -> PrefixIndex:
-    n = top + 1
-    prefix = np.full(n, "", dtype=object)
-    af = np.zeros(n, np.uint8)
+def _build(con) -> PrefixIndex:
+    ids, names = stored_prefix_ids(con)
+    n = len(ids)
+    af = np.where(ids < V4_LIMIT, 4, 6).astype(np.uint8)
     length = np.zeros(n, np.uint8)
     lo = np.zeros(n, np.uint64)
     hi = np.zeros(n, np.uint64)
-    v4 = con.execute("""
-        SELECT prefix_id, prefix, length,
-               (split_part(prefix, '.', 1)::UBIGINT << 24) + (split_part(prefix, '.', 2)::UBIGINT << 16)
-             + (split_part(prefix, '.', 3)::UBIGINT << 8) + split_part(split_part(prefix, '.', 4), '/', 1)::UBIGINT
-        FROM prefixes WHERE af = 4""").fetchnumpy()
-    ids = v4["prefix_id"].astype(np.int64)
-    prefix[ids] = v4["prefix"]
-    af[ids] = 4
-    ln = v4["length"].astype(np.uint64)
-    length[ids] = ln
-    net = v4[list(v4)[3]].astype(np.uint64)
+    v4 = np.flatnonzero(af == 4)
+    ln = (ids[v4] & 0x3F).astype(np.uint64)
+    length[v4] = ln
+    address = (ids[v4] >> 6).astype(np.uint64)
     size = np.left_shift(np.uint64(1), np.uint64(32) - ln)
-    net = net & ~(size - np.uint64(1))          # a prefix sent with host bits set
-    lo[ids] = net
-    hi[ids] = net + size - np.uint64(1)
-    v6 = con.execute("SELECT prefix_id, prefix, length FROM prefixes WHERE af = 6").fetchall()
-    for pid, text, ln in v6:
-        prefix[pid] = text
-        af[pid] = 6
-        length[pid] = ln
-        net = int(ipaddress.IPv6Network(text, strict=False).network_address) >> 64
-        lo[pid] = net
-        hi[pid] = net + (1 << max(0, 64 - ln)) - 1
-    return PrefixIndex(prefix, af, length, lo, hi)
+    net = address & ~(size - np.uint64(1))          # a prefix sent with host bits set
+    lo[v4] = net
+    hi[v4] = net + size - np.uint64(1)
+    v6_text = {}
+    for pos in np.flatnonzero(af == 6).tolist():
+        text = names[int(ids[pos])]
+        net6 = ipaddress.IPv6Network(text, strict=False)
+        v6_text[pos] = text
+        length[pos] = net6.prefixlen
+        top = int(net6.network_address) >> 64
+        lo[pos] = top
+        hi[pos] = top + (1 << max(0, 64 - net6.prefixlen)) - 1
+    return PrefixIndex(ids, af, length, lo, hi, v6_text)

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+
 from explorer.store.imports import KEPT        # statuses whose content is in the store (the write path's rule)
 
-__all__ = ["KEPT", "KEPT_SQL", "KeptFiles", "files_stamp", "kept_files", "kept_span", "kept_summary", "paths_stamp",
-           "prefixes_stamp", "status_counts"]
+US = 1_000_000
+OPEN = 2**62                    # end (microseconds) of a route still held at the end of the data
+
+__all__ = ["KEPT", "KEPT_SQL", "KeptFiles", "RouteRows", "files_stamp", "kept_files", "kept_span", "kept_summary",
+           "origin_prefixes", "routes_during", "session_ids", "status_counts", "stored_prefix_ids"]
 
 # the condition on ``files`` that selects them, for queries written here and in summary.py
 KEPT_SQL = "status IN (" + ", ".join(f"'{s}'" for s in KEPT) + ")"
@@ -56,16 +62,67 @@ def status_counts(con) -> dict[str, int]:
     return dict(con.execute("SELECT status, count(*) FROM files GROUP BY status ORDER BY status").fetchall())
 
 
+def stored_prefix_ids(con) -> tuple[np.ndarray, dict[int, str]]:
+    """(every prefix id in the store's routes, sorted; the text of each IPv6 one)."""
+    ids = con.execute("""
+        SELECT prefix_id FROM (SELECT DISTINCT prefix_id FROM routes_open
+                               UNION SELECT DISTINCT prefix_id FROM routes) ORDER BY 1""").fetchnumpy()["prefix_id"]
+    names = dict(con.execute("SELECT prefix_id, prefix FROM prefix_names").fetchall())
+    return np.asarray(ids, np.int64), names
+
+
+def session_ids(con) -> np.ndarray:
+    """Every session id, sorted: the analyses number sessions by their position here."""
+    return np.asarray(con.execute("SELECT session_id FROM sessions ORDER BY 1").fetchnumpy()["session_id"], np.int64)
+
+
+@dataclass(frozen=True)
+class RouteRows:
+    """Routes to some prefixes overlapping a span, with times in microseconds (``OPEN`` while held)."""
+
+    session_id: np.ndarray
+    prefix_id: np.ndarray
+    path: np.ndarray            # index into ``paths``
+    paths: list[str]            # distinct path texts
+    start: np.ndarray
+    end: np.ndarray
+
+
+def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int) -> RouteRows:
+    """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end).
+
+    Reads the two tables on their ordering keys (microseconds * 4 + phase), so DuckDB's zone maps
+    skip the row groups of other times; a route covers t when start_key <= 4t + 3 < end_key.
+    """
+    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
+    params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
+    table = con.execute("""
+        SELECT session_id, prefix_id, path, start_key // 4 AS s, end_key // 4 AS e
+        FROM routes SEMI JOIN scope ON prefix_id = pid
+        WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+        UNION ALL
+        SELECT session_id, prefix_id, path, start_key // 4, $open::BIGINT FROM routes_open SEMI JOIN scope ON prefix_id = pid
+        WHERE start_key <= $hi""", params).to_arrow_table()
+    path = table.column("path").combine_chunks().dictionary_encode()
+    return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
+                     path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),
+                     table.column("s").to_numpy(), table.column("e").to_numpy())
+
+
+def origin_prefixes(con, asn: int, lo_us: int, hi_us: int) -> np.ndarray:
+    """Ids of the prefixes some session routed with origin ``asn`` (the path's last AS) during
+    [lo_us, hi_us], sorted."""
+    params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "last": f"% {int(asn)}", "only": str(int(asn))}
+    r = con.execute("""
+        SELECT DISTINCT prefix_id FROM (
+            SELECT prefix_id, path FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+            UNION ALL SELECT prefix_id, path FROM routes_open WHERE start_key <= $hi)
+        WHERE path LIKE $last OR path = $only ORDER BY 1""", params).fetchnumpy()
+    return np.asarray(r["prefix_id"], np.int64)
+
+
 # Stamps: a small answer that changes whenever the rows a derived table was built from change, so a
 # cache entry built from them (``StoreCache``) is used only while they are the same.
-
-def prefixes_stamp(con) -> tuple:
-    return con.execute("SELECT count(*), max(prefix_id) FROM prefixes").fetchone()
-
-
-def paths_stamp(con) -> tuple:
-    return con.execute("SELECT count(*), max(path_id) FROM paths").fetchone()
-
 
 def files_stamp(con) -> tuple:
     return con.execute("SELECT count(*), max(file_id), max(imported_at) FROM files").fetchone()

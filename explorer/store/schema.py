@@ -126,6 +126,15 @@ CREATE TABLE files (
 VIEWS = """
 CREATE MACRO v4_text(id) AS printf('%d.%d.%d.%d/%d', (id >> 30) & 255, (id >> 22) & 255, (id >> 14) & 255,
                                    (id >> 6) & 255, id & 63);
+-- Every prefix of the store with its text, for reading by hand (a scan of the routes: the analyses
+-- keep their own index, explorer/store/prefix_index.py).
+CREATE VIEW prefixes AS
+    SELECT d.prefix_id, coalesce(n.prefix, v4_text(d.prefix_id)) AS prefix,
+           CASE WHEN d.prefix_id < 274877906944 THEN 4 ELSE 6 END AS af,
+           CASE WHEN d.prefix_id < 274877906944 THEN d.prefix_id & 63
+                ELSE CAST(split_part(n.prefix, '/', 2) AS INTEGER) END AS length
+    FROM (SELECT DISTINCT prefix_id FROM routes_open UNION SELECT DISTINCT prefix_id FROM routes) d
+    LEFT JOIN prefix_names n USING (prefix_id);
 -- Every element, for reading by hand and checking: a RIB entry's time is its dump's.
 CREATE VIEW elements AS
     SELECT make_timestamp(start_key // 4) AS ts, session_id, prefix_id, kind, path, file_id, seq FROM routes

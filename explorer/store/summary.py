@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from explorer.store.ids import V4_LIMIT
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
 from explorer.store.queries import KEPT_SQL, status_counts
 from explorer.store.store import Store
@@ -19,11 +20,16 @@ def store_summary(store: Store) -> dict:
                 GROUP BY 1
                 UNION ALL SELECT collector, 0, count(*) FROM sessions GROUP BY 1)
             GROUP BY c ORDER BY c""").fetchall()]
-    v4, v6 = one("SELECT count(*) FILTER (WHERE af = 4), count(*) FILTER (WHERE af = 6) FROM prefixes")
-    rib, ann, wd = one("""SELECT count(*) FILTER (WHERE kind = 0), count(*) FILTER (WHERE kind = 1),
-                                 count(*) FILTER (WHERE kind = 2) FROM elements""")
+    v4, v6 = one(f"""
+        SELECT count(*) FILTER (WHERE prefix_id < {V4_LIMIT}), count(*) FILTER (WHERE prefix_id >= {V4_LIMIT})
+        FROM (SELECT DISTINCT prefix_id FROM routes_open UNION SELECT DISTINCT prefix_id FROM routes)""")
+    # what each file held, as its row in files says (the elements are all stored)
+    rib, ann, wd = one(f"""SELECT coalesce(sum(rib_entries), 0), coalesce(sum(announcements), 0),
+                                  coalesce(sum(withdrawals), 0) FROM files WHERE {KEPT_SQL}""")
     first, last = one("SELECT min(first_ts), max(last_ts) FROM files")
-    counts = one("""SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM paths),
+    counts = one("""SELECT (SELECT count(*) FROM sessions),
+                           (SELECT approx_count_distinct(path) FROM (SELECT path FROM routes_open
+                                                                     UNION ALL SELECT path FROM routes)),
                            (SELECT count(*) FROM state_changes), (SELECT count(*) FROM intervals)""")
     con.close()
     return {
@@ -35,7 +41,7 @@ def store_summary(store: Store) -> dict:
         "collectors": collectors,
         "sessions": counts[0],
         "prefixes": {"ipv4": v4, "ipv6": v6},
-        "paths": counts[1],
+        "paths": counts[1],                         # distinct AS paths, a HyperLogLog estimate (within ~2%)
         "elements": {"rib_entries": rib, "announcements": ann, "withdrawals": wd},
         "state_changes": counts[2],
         "intervals": counts[3],

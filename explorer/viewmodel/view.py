@@ -89,7 +89,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     threshold = v.threshold[ids][:, None]
     visible = (ff_peers >= threshold) & (ff_peers > 0)
 
-    routes = route_times(con, ids, window.start, window.end)      # ids: the scope's, sorted
+    routes = route_times(con, scope.index, ids, window.start, window.end)      # ids: the scope's, sorted
     edges = {e for h in routes.paths for e in h.edges()}
     origins = {h.origin for h in routes.paths if h.origin is not None}
     layout = layered_layout(edges, origins)
@@ -101,7 +101,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     text = (f"{scope.describe()}; {defs.describe()}; {ff} full-feed session(s) in the window; a prefix counts under "
             f"each upstream (the AS before the origin) through which it is visible; bins of {state.step} s, state "
             f"after every element <= t")
-    return ViewData(state, scope.label, window.instants(), [str(p) for p in scope.index.prefix[ids]], routes,
+    return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
                     peers, visible, v.visible_prefixes, visible_slash24(scope, ids, visible),
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     v.announcements, v.withdrawals, events, layout, text, ff, names, countries)

@@ -67,9 +67,9 @@ def test_demo_and_real_archives_stay_apart(demo, tmp_path):
     real = data_file("mrt/dnas__rrc23.updates.20220421.0200.gz")
     path = tmp_path / "both.duckdb"
     shutil.copy(demo[0], path)
-    query = """SELECT s.collector, s.peer_ip, s.peer_asn, p.prefix, pa.path, i.start_ts, i.end_ts
+    query = """SELECT s.collector, s.peer_ip, s.peer_asn, p.prefix, i.path, i.start_ts, i.end_ts
                FROM intervals i JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)
-               JOIN paths pa USING (path_id)"""
+              """
     with Store(path) as store:
         before = set(store.con.execute(query).fetchall())
         sessions_before = set(store.con.execute("SELECT * FROM sessions").fetchall())

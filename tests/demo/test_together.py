@@ -11,10 +11,10 @@ from explorer.ingest.pipeline import Outcome, ingest
 from explorer.store import Store
 
 TABLES = {
-    "elements": "SELECT ts, s.peer_ip, p.prefix, kind, pa.path, seq FROM elements e JOIN sessions s USING (session_id) "
-                "JOIN prefixes p USING (prefix_id) LEFT JOIN paths pa USING (path_id)",
-    "intervals": "SELECT s.peer_ip, p.prefix, pa.path, start_ts, end_ts FROM intervals i JOIN sessions s USING "
-                 "(session_id) JOIN prefixes p USING (prefix_id) LEFT JOIN paths pa USING (path_id)",
+    "elements": "SELECT ts, s.peer_ip, p.prefix, kind, e.path, seq FROM elements e JOIN sessions s USING (session_id) "
+                "JOIN prefixes p USING (prefix_id)",
+    "intervals": "SELECT s.peer_ip, p.prefix, i.path, start_ts, end_ts FROM intervals i JOIN sessions s USING "
+                 "(session_id) JOIN prefixes p USING (prefix_id)",
     "state_changes": "SELECT ts, s.peer_ip, old_state, new_state FROM state_changes JOIN sessions s USING (session_id)",
     "resets": "SELECT s.peer_ip, reset_key FROM session_resets JOIN sessions s USING (session_id)",
     "files": "SELECT path, sha256, kind, status, rib_entries, announcements, withdrawals, state_changes FROM files",

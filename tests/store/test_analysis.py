@@ -84,7 +84,7 @@ def test_graph_edges_and_routes_equal_the_replay(ris2007):
     store, lines = ris2007
     at = int(lines[len(lines) // 2][1])
     scope = resolve_scope(store.con, Window(at, at), prefixes=["0.0.0.0/0"])
-    g = graph_at(route_times(store.con, scope.prefix_ids, at, at), at)
+    g = graph_at(route_times(store.con, scope.index, scope.prefix_ids, at, at), at)
     held = replay(lines, [at])[at]
     expected: Counter = Counter()
     routes = 0

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from explorer.ingest.pipeline import ingest
 from explorer.store import Store
-from explorer.store.intervals import rebuild_all_intervals
+from explorer.store.intervals import rebuild_all
 from tests.conftest import data_file
 from tests.reference import bgpdump_lines
 
@@ -40,9 +40,9 @@ def replay(lines, prefix: str, at: int) -> set[tuple[str, int, str]]:
 
 def held_at(store, prefix: str, at: int) -> set[tuple[str, int, str]]:
     rows = store.con.execute("""
-        SELECT s.peer_ip, s.peer_asn, pa.path
+        SELECT s.peer_ip, s.peer_asn, i.path
         FROM intervals i
-        JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id) JOIN paths pa USING (path_id)
+        JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)
         WHERE p.prefix = ? AND i.start_ts <= make_timestamp(?::BIGINT * 1000000)
           AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?::BIGINT * 1000000))""", [prefix, at, at]).fetchall()
     return {(ip, int(asn), path) for ip, asn, path in rows}
@@ -86,8 +86,8 @@ def test_whole_file_replay_at_several_instants(store):
                 expected.get(peer, {}).pop(f[5], None)
         want = {(ip, asn, pfx, p) for (ip, asn), routes in expected.items() for pfx, p in routes.items()}
         got = {(ip, int(asn), pfx, p) for ip, asn, pfx, p in store.con.execute("""
-            SELECT s.peer_ip, s.peer_asn, x.prefix, pa.path FROM intervals i
-            JOIN sessions s USING (session_id) JOIN prefixes x USING (prefix_id) JOIN paths pa USING (path_id)
+            SELECT s.peer_ip, s.peer_asn, x.prefix, i.path FROM intervals i
+            JOIN sessions s USING (session_id) JOIN prefixes x USING (prefix_id)
             WHERE i.start_ts <= make_timestamp(?::BIGINT * 1000000)
               AND (i.end_ts IS NULL OR i.end_ts > make_timestamp(?::BIGINT * 1000000))""", [at, at]).fetchall()}
         assert got == want, at
@@ -95,9 +95,9 @@ def test_whole_file_replay_at_several_instants(store):
 
 def _intervals(store) -> set:
     return set(store.con.execute("""
-        SELECT s.collector, s.peer_ip, s.peer_asn, p.prefix, pa.path, i.start_ts, i.end_ts
+        SELECT s.collector, s.peer_ip, s.peer_asn, p.prefix, i.path, i.start_ts, i.end_ts
         FROM intervals i JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)
-        JOIN paths pa USING (path_id)""").fetchall())
+       """).fetchall())
 
 
 def test_import_order_does_not_matter(tmp_path):
@@ -109,7 +109,8 @@ def test_import_order_does_not_matter(tmp_path):
             for p in order:
                 list(ingest(store, [p]))
             got = _intervals(store)
-            rebuild_all_intervals(store.con)        # from scratch, not incrementally
+            with store.transaction():
+                rebuild_all(store.con)    # from scratch, not incrementally
             assert _intervals(store) == got
             results.append(got)
     assert results[0] == results[1]

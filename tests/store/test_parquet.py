@@ -6,8 +6,8 @@ from explorer.ingest.pipeline import ingest
 from explorer.store.parquet import attach_parquet, export_parquet
 from tests.conftest import data_file
 
-QUERY = """SELECT s.peer_ip, p.prefix, pa.path, i.start_ts, i.end_ts FROM intervals i
-           JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id) JOIN paths pa USING (path_id)
+QUERY = """SELECT s.peer_ip, p.prefix, i.path, i.start_ts, i.end_ts FROM intervals i
+           JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)
            WHERE p.prefix LIKE '175.45.17%' ORDER BY ALL"""
 
 

@@ -69,7 +69,7 @@ def test_the_graph_in_memory_equals_issue_3s_graph_read_from_the_store(open_wind
     t = parse_iso(at)
     con = w.store.cursor()
     scope = resolve_scope(con, Window(KP.start, KP.end, KP.step), country="KP")
-    expected = graph_at(route_times(con, scope.prefix_ids, t, t), t)     # read from the store for t alone
+    expected = graph_at(route_times(con, scope.index, scope.prefix_ids, t, t), t)     # read from the store for t alone
     con.close()
     g = cursor_graph(w.data, t)
     assert g.edges == expected.edges

@@ -23,7 +23,7 @@ def edges_held_at(store, t: int) -> Counter:
     """Adjacencies of the routes held at t (start <= t < end), counted per (session, prefix) route."""
     con = store.cursor()
     rows = con.execute("""
-        SELECT p.path FROM intervals i JOIN paths p USING (path_id) JOIN prefixes x USING (prefix_id)
+        SELECT i.path FROM intervals i JOIN prefixes x USING (prefix_id)
         WHERE x.prefix LIKE '175.45.17_.0/24' AND i.start_ts <= to_timestamp(?) AND (i.end_ts IS NULL OR i.end_ts > to_timestamp(?))""",
                        [t, t]).fetchall()
     con.close()
