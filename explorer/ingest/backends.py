@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from explorer.ingest.backend_mrtparse import MrtparseBackend
 from explorer.ingest.filters import ElementFilter
 from explorer.ingest.libbgpstream import find_bgpreader
 
@@ -263,7 +264,8 @@ class BgpdumpBackend:
             proc.wait()
 
 
-BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend}
+BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend,
+            "mrtparse": MrtparseBackend}
 
 
 def register(name: str, cls) -> None:
