@@ -12,7 +12,7 @@ clear its error flag between records. The bodies are decoded by mrtparse's class
 
 What is read, matching bgpdump 1.6.2 (checked in tests/unit/test_backend_mrtparse.py):
 
-* RIB entries ('R'): TABLE_DUMP (one a record), TABLE_DUMP_V2 unicast RIBs and their ADD-PATH
+* RIB entries ('R'): TABLE_DUMP (one per record), TABLE_DUMP_V2 unicast RIBs and their ADD-PATH
   subtypes, peers from the PEER_INDEX_TABLE, and RIB_GENERIC for unicast SAFI (bgpdump reads no
   RIB_GENERIC). No multicast RIB.
 * BGP4MP and BGP4MP_ET UPDATE messages, and type 5 BGP_UPDATE: one row per withdrawn ('W') and
@@ -83,27 +83,20 @@ class MrtparseBackend:
             yield from self._batches(local, matches)
 
     def _batches(self, path: str, matches) -> Iterator[pa.RecordBatch]:
-        from explorer.ingest.backends import BATCH, _batch
+        from explorer.ingest.backends import BATCH
 
-        ts, wd, ips, asns, pfxs, paths = [], [], [], [], [], []
+        rows = []
         for row in self._elements(path, matches):
-            ts.append(row[0])
-            wd.append(row[1])
-            ips.append(row[2])
-            asns.append(row[3])
-            pfxs.append(row[4])
-            paths.append(row[5])
-            if len(ts) == BATCH:
-                yield _batch(pa.array(ts, pa.int64()), pa.array(wd, pa.bool_()), pa.array(ips, pa.string()),
-                             pa.array(asns, pa.int64()), pa.array(pfxs, pa.string()),
-                             pa.array(paths, pa.string()))
-                ts, wd, ips, asns, pfxs, paths = [], [], [], [], [], []
-        if ts:
-            yield _batch(pa.array(ts, pa.int64()), pa.array(wd, pa.bool_()), pa.array(ips, pa.string()),
-                         pa.array(asns, pa.int64()), pa.array(pfxs, pa.string()), pa.array(paths, pa.string()))
+            rows.append(row)
+            if len(rows) == BATCH:
+                yield _to_batch(rows)
+                rows = []
+        if rows:
+            yield _to_batch(rows)
 
     def _elements(self, path: str, matches) -> Iterator[tuple]:
-        """(ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path) per element, in file order."""
+        """(ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path, communities) per element, in file
+        order; the communities ('asn:value' texts, or None) are there for the filter."""
         m = self._mrt
         peers: list[tuple[str, int]] | None = None
         routes: dict[bytes, tuple[str, list[str] | None]] = {}     # see _rib
@@ -166,6 +159,14 @@ class MrtparseBackend:
                     if not matches(elem_type, row[3], row[4], row[5], row[6]):
                         continue
                 yield row
+
+
+def _to_batch(rows: list[tuple]) -> pa.RecordBatch:
+    from explorer.ingest.backends import _batch
+
+    ts, wd, ips, asns, pfxs, paths, _ = zip(*rows)
+    return _batch(pa.array(ts, pa.int64()), pa.array(wd, pa.bool_()), pa.array(ips, pa.string()),
+                  pa.array(asns, pa.int64()), pa.array(pfxs, pa.string()), pa.array(paths, pa.string()))
 
 
 def _is_update(body: bytes, subtype: int) -> bool:
