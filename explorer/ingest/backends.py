@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from explorer.ingest.backend_mrtparse import MrtparseBackend
 from explorer.ingest.filters import ElementFilter
 from explorer.ingest.libbgpstream import find_bgpreader
 
@@ -288,7 +289,8 @@ def _named_by_content(path: str):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend}
+BACKENDS = {"bgpstream": BgpstreamBackend, "bgpkit": BgpkitBackend, "bgpdump": BgpdumpBackend,
+            "mrtparse": MrtparseBackend}
 
 
 def register(name: str, cls) -> None:
