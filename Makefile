@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-query installer bgpstream clean
+.PHONY: run test bench bench-query bench-scale installer bgpstream clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: $(STAMP)
 # builds 5M- and 50M-element stores in a temporary folder (about 1 GB, a few minutes)
 bench-query: $(STAMP)
 	$(BIN)/python bench/query.py
+
+# builds a set of 100M elements from real files moved in time (about 1 GB in a temporary folder, a minute or
+# two), then ingests it 10M at a time, printing each chunk's rate; ELEMENTS=10M for a short run
+ELEMENTS ?= 100M
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py --elements $(ELEMENTS)
 
 # The standalone bundle (PyInstaller): dist/bgp-explorer/, then run it headless as a check.
 installer: $(STAMP)
