@@ -63,7 +63,7 @@ class MrtparseBackend:
     name = "mrtparse"
 
     def __init__(self):
-        from explorer.ingest.backends import BackendUnavailable
+        from explorer.ingest.decoded import BackendUnavailable
 
         try:
             import mrtparse
@@ -74,16 +74,16 @@ class MrtparseBackend:
         self.first_skip: str | None = None
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
-        from explorer.ingest.backends import _collector_paused, _local
+        from explorer.ingest.decoded import collector_paused, local_path
 
-        local = _local(path)
+        local = local_path(path)
         self.skipped, self.first_skip = 0, None
         matches = flt.matches if flt is not None and not flt.is_empty else None
-        with _collector_paused():        # see BgpkitBackend.decode: nothing here makes cycles
+        with collector_paused():        # see BgpkitBackend.decode: nothing here makes cycles
             yield from self._batches(local, matches)
 
     def _batches(self, path: str, matches) -> Iterator[pa.RecordBatch]:
-        from explorer.ingest.backends import BATCH
+        from explorer.ingest.decoded import BATCH
 
         rows = []
         for row in self._elements(path, matches):
@@ -162,10 +162,10 @@ class MrtparseBackend:
 
 
 def _to_batch(rows: list[tuple]) -> pa.RecordBatch:
-    from explorer.ingest.backends import _batch
+    from explorer.ingest.decoded import decoded_batch
 
     ts, wd, ips, asns, pfxs, paths, _ = zip(*rows)
-    return _batch(pa.array(ts, pa.int64()), pa.array(wd, pa.bool_()), pa.array(ips, pa.string()),
+    return decoded_batch(pa.array(ts, pa.int64()), pa.array(wd, pa.bool_()), pa.array(ips, pa.string()),
                   pa.array(asns, pa.int64()), pa.array(pfxs, pa.string()), pa.array(paths, pa.string()))
 
 

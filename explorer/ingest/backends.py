@@ -32,42 +32,18 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from explorer.ingest.backend_mrtparse import MrtparseBackend
+from explorer.ingest.decoded import BATCH, DECODED, BackendUnavailable, decoded_batch, collector_paused, local_path
 from explorer.ingest.filters import ElementFilter
 from explorer.ingest.libbgpstream import find_bgpreader
 
-BATCH = 200_000
-
-# One row per element, in file order; what every backend yields.
-DECODED = pa.schema([
-    ("ts_us", pa.int64()),
-    ("withdrawal", pa.bool_()),         # else an announcement, or a RIB entry in a RIB file
-    ("peer_ip", pa.string()),
-    ("peer_asn", pa.int64()),
-    ("prefix", pa.string()),
-    ("as_path", pa.string()),           # NULL for withdrawals
-])
-
-
-class BackendUnavailable(RuntimeError):
-    """The backend's library is not installed; the message says what to install."""
-
+__all__ = ["BATCH", "BACKENDS", "DECODED", "Backend", "BackendUnavailable", "available", "get_backend", "order_for",
+           "register"]
 
 class Backend(Protocol):
     name: str
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
         """``DECODED`` batches of a local file (``kind``: 'rib', 'updates' or 'legacy')."""
-
-
-def _local(path: str) -> str:
-    """An absolute local path: never a URL (the C readers would fetch it), never read as an option."""
-    if "://" in str(path):
-        raise ValueError(f"{path}: only local files are read")
-    return os.path.abspath(path)
-
-
-def _batch(ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path) -> pa.RecordBatch:
-    return pa.record_batch([ts_us, withdrawal, peer_ip, peer_asn, prefix, as_path], schema=DECODED)
 
 
 # -- libbgpstream -------------------------------------------------------------------------------
@@ -95,7 +71,7 @@ class BgpstreamBackend:
 
     def command(self, path: str, kind: str, flt: ElementFilter | None) -> list[str]:
         option = "rib-file" if kind == "rib" else "upd-file"
-        cmd = [self.exe, "-d", "singlefile", "-o", f"{option}={_local(path)}"]
+        cmd = [self.exe, "-d", "singlefile", "-o", f"{option}={local_path(path)}"]
         text = flt.element_text() if flt is not None else ""
         if text:
             cmd += ["-f", text]
@@ -140,7 +116,7 @@ def _from_bgpreader(reader) -> Iterator[pa.RecordBatch]:
         withdrawal = pc.equal(rb.column("elem_type"), "W")
         # an empty AS path (a route of the collector's own AS) is '', as the other backends give it
         path = pc.if_else(withdrawal, pa.scalar(None, pa.string()), pc.fill_null(rb.column("as_path"), ""))
-        yield _batch(pa.array(np.rint(ts * 1e6).astype(np.int64)), withdrawal, rb.column("peer_ip"),
+        yield decoded_batch(pa.array(np.rint(ts * 1e6).astype(np.int64)), withdrawal, rb.column("peer_ip"),
                      rb.column("peer_asn"), rb.column("prefix"), path)
 
 
@@ -160,11 +136,11 @@ class BgpkitBackend:
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
         pushed, residual = (flt.for_bgpkit() if flt is not None else ({}, None))
-        parser = self._parser(url=_local(path), filters=pushed) if pushed else self._parser(url=_local(path))
+        parser = self._parser(url=local_path(path), filters=pushed) if pushed else self._parser(url=local_path(path))
         # The lists keep every element's strings alive; Python's cyclic collector would rescan them
         # again and again (measured: 20% of the time on a 578k-element file). Nothing here makes
         # cycles, so it pauses while a batch fills.
-        with _collector_paused():
+        with collector_paused():
             yield from _bgpkit_batches(parser, residual, kind == "rib")
 
 
@@ -200,19 +176,8 @@ def _from_lists(ts, et, ip, asn, pfx, path) -> pa.RecordBatch:
     import pyarrow.compute as pc
 
     ts_us = np.rint(np.asarray(ts, dtype=np.float64) * 1e6).astype(np.int64)
-    return _batch(pa.array(ts_us), pc.equal(pa.array(et, pa.string()), "W"), pa.array(ip, pa.string()),
+    return decoded_batch(pa.array(ts_us), pc.equal(pa.array(et, pa.string()), "W"), pa.array(ip, pa.string()),
                   pa.array(asn, pa.int64()), pa.array(pfx, pa.string()), pa.array(path, pa.string()))
-
-
-@contextmanager
-def _collector_paused():
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- bgpdump ------------------------------------------------------------------------------------
@@ -230,7 +195,7 @@ class BgpdumpBackend:
             raise BackendUnavailable("bgpdump is not installed (Debian/Ubuntu: apt-get install bgpdump)")
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
-        with _named_by_content(_local(path)) as named:
+        with _named_by_content(local_path(path)) as named:
             yield from self._decode(named, kind, flt)
 
     def _decode(self, path: str, kind: str, flt: ElementFilter | None) -> Iterator[pa.RecordBatch]:
@@ -244,18 +209,18 @@ class BgpdumpBackend:
                 if len(f) < 6 or f[2] not in ("A", "B", "W"):
                     continue        # STATE lines: the header walk reads state changes
                 withdrawal = f[2] == "W"
-                at = 7 if f[0].endswith("_AP") else 6        # ADD-PATH lines carry a path id first
+                at = 7 if f[0].endswith("_AP") else 6        # ADD-PATH lines carry a path id after the prefix
                 as_path = None if withdrawal else f[at]
                 if matches is not None:
                     comms = f[at + 5].split() if not withdrawal and len(f) > at + 5 and f[at + 5] else None
                     shown = "W" if withdrawal else ("R" if kind == "rib" else "A")
-                    if not matches(shown, int(f[4]), f[at - 1], as_path, comms):
+                    if not matches(shown, int(f[4]), f[5], as_path, comms):
                         continue
                 ts.append(float(f[1]))
                 et.append("W" if withdrawal else "A")
                 ip.append(f[3])
                 asn.append(int(f[4]))
-                pfx.append(f[at - 1])
+                pfx.append(f[5])
                 paths.append(as_path)
                 if len(ts) == BATCH:
                     yield _from_lists(ts, et, ip, asn, pfx, paths)
@@ -309,12 +274,13 @@ def get_backend(name: str) -> Backend:
 def order_for(kind: str, backend: str = "auto") -> list[str]:
     """The backends ``auto`` tries for a file of this kind, best first; only the named one otherwise.
 
-    Legacy MRT type 5 files: only bgpdump and mrtparse read them.
+    Legacy MRT type 5 files: only mrtparse and bgpdump read them, mrtparse better (bgpdump prints the
+    peer's address as the prefix of every withdrawal there: two inet_ntoa calls share a buffer).
     """
     if backend != "auto":
         return [backend]
     if kind == "legacy":
-        return ["bgpdump", "mrtparse"]
+        return ["mrtparse", "bgpdump"]
     return ["bgpstream", "bgpkit", "bgpdump", "mrtparse"]
 
 

@@ -17,6 +17,7 @@ to a few bytes a row); update rows stay in file order (one message's prefixes sh
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ import pyarrow.compute as pc
 from explorer.ingest.backends import BackendUnavailable, available, get_backend, order_for
 from explorer.ingest.filters import ElementFilter, parse_filter
 from explorer.ingest.mrt_scan import ScanResult, scan_mrt
-from explorer.store.ids import is_v4, prefix_ids, session_id
+from explorer.store.ids import canonical_v6_prefix, is_v4, prefix_ids, session_id
 from explorer.store.imports import STAGED, STATES
 
 # Rows sorted together: more gives longer runs of one session, and costs memory (~40 bytes a row).
@@ -241,7 +242,8 @@ def _stage(batch: pa.RecordBatch, pids: pa.Array, collector: str, rib: bool, sna
         rows = np.flatnonzero(v6)
         texts = pc.take(prefixes, pa.array(rows)).to_pylist()
         for pid, text in zip(pid_np[rows].tolist(), texts):
-            names.setdefault(pid, text)
+            if pid not in names:
+                names[pid] = canonical_v6_prefix(text)
     return pa.record_batch([
         pa.array(_session_ids(batch.column("peer_ip"), batch.column("peer_asn"), collector, sessions)),
         pids, pa.array(kind), pa.array(key), batch.column("as_path"),
@@ -258,18 +260,26 @@ def _session_ids(peer_ip: pa.Array, peer_asn: pa.Array, collector: str, sessions
     ids = np.empty(len(distinct), dtype=np.int64)
     values = ips.dictionary
     for i, p in enumerate(distinct.tolist()):
-        ip, a = values[p >> 32].as_py(), p & 0xFFFFFFFF
+        ip, a = _canonical_ip(values[p >> 32].as_py()), p & 0xFFFFFFFF
         sid = session_id(collector, ip, a)
         sessions.setdefault(sid, (sid, ip, a))
         ids[i] = sid
     return ids[inverse]
 
 
+def _canonical_ip(text: str) -> str:
+    """An IPv6 address as RFC 5952 writes it (pybgpkit-parser and mrtparse do; glibc, so bgpdump and
+    libbgpstream, writes '::' for a single zero group too), so a peer is one session whichever
+    backend read its files."""
+    return str(ipaddress.IPv6Address(text)) if ":" in text else text
+
+
 def _states(scan: ScanResult, collector: str) -> tuple[pa.Table, list[tuple[int, str, int]]]:
     """The scan's state changes that name their peer. Zebra's shortened 8-byte records (1999-2001)
     carry no peer address and peer AS 0: they cannot be attributed to a session, so they are left out."""
     changes = [c for c in scan.state_changes if c.peer_ip]
-    ids = [session_id(collector, c.peer_ip, c.peer_asn) for c in changes]
+    ips = [_canonical_ip(c.peer_ip) for c in changes]
+    ids = [session_id(collector, ip, c.peer_asn) for ip, c in zip(ips, changes)]
     table = pa.table({
         "session_id": pa.array(ids, pa.int64()),
         "ts_us": pa.array([c.ts_us for c in changes], pa.int64()),
@@ -277,7 +287,7 @@ def _states(scan: ScanResult, collector: str) -> tuple[pa.Table, list[tuple[int,
         "new_state": pa.array([c.new_state for c in changes], pa.uint8()),
         "seq": pa.array(range(len(changes)), pa.int32()),
     }, schema=STATES)
-    sessions = {sid: (sid, c.peer_ip, c.peer_asn) for sid, c in zip(ids, changes)}
+    sessions = {sid: (sid, ip, c.peer_asn) for sid, ip, c in zip(ids, ips, changes)}
     return table, list(sessions.values())
 
 

@@ -23,6 +23,7 @@ not for security.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import socket
 
 import numpy as np
@@ -44,8 +45,19 @@ def session_id(collector: str, peer_ip: str, peer_asn: int) -> int:
     return md5_64(f"{collector}|{peer_ip}|{int(peer_asn)}")
 
 
+def canonical_v6_prefix(prefix: str) -> str:
+    """An IPv6 prefix as RFC 5952 writes its address (glibc writes '::' for one zero group too),
+    host bits kept: the text the store keeps, and the one a long prefix's id is computed from."""
+    addr, _, length_text = prefix.partition("/")
+    try:
+        return f"{ipaddress.IPv6Address(addr)}/{length_text}" if length_text else str(ipaddress.IPv6Address(addr))
+    except ValueError:
+        return prefix
+
+
 def v6_prefix_id(prefix: str) -> int:
     """The id of one IPv6 prefix text ('2001:db8::/32'). Raises ValueError on a malformed one."""
+    prefix = canonical_v6_prefix(prefix)
     addr, _, length_text = prefix.partition("/")
     try:
         value = int.from_bytes(socket.inet_pton(socket.AF_INET6, addr), "big")

@@ -1,4 +1,6 @@
-"""Schema 2 -> 3: the dictionary ids of schema 2 become content ids, elements become pending rows.
+"""How a store of an older schema becomes the current one (``MIGRATIONS``).
+
+Schema 2 -> 3: the dictionary ids of schema 2 become content ids, and the routes are derived again.
 
 Schema 2 kept every text once in ``sessions``, ``prefixes``, ``paths`` and ``communities`` and
 referred to them by row numbers only that store knew. Schema 3 computes ids from content
@@ -15,7 +17,9 @@ import pyarrow as pa
 
 from explorer.store.ids import is_v4, prefix_ids, session_id
 from explorer.store.intervals import derive
-from explorer.store.schema import ROUTES, SESSIONS, VIEWS
+from collections.abc import Callable
+
+from explorer.store.schema import REGISTRY, ROUTES, SESSIONS, VIEWS
 
 _OLD = ("elements", "intervals", "session_resets", "state_changes", "paths", "communities", "prefixes", "sessions")
 
@@ -66,3 +70,8 @@ def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
 def _has(con, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
                 .fetchone()[0])
+
+
+# version -> what brings a store of (version - 1) to version: SQL, or a function of the connection.
+# Schema 2 added the registry (explorer/registry); schema 3 content ids (explorer/store/ids.py).
+MIGRATIONS: dict[int, str | Callable[[duckdb.DuckDBPyConnection], None]] = {2: REGISTRY, 3: to_content_ids}

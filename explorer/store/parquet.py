@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from explorer.store.schema import VIEWS
 from explorer.store.store import Store
 
 PARTITIONED = {
@@ -52,13 +53,15 @@ def export_parquet(store: Store, folder: str | Path) -> dict[str, int]:
 
 
 def attach_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> None:
-    """Views with the store's table names over an exported folder."""
+    """Views with the store's table names over an exported folder, and the store's own views
+    (``intervals``, ``elements``, ``prefixes``) over them."""
     folder = Path(folder)
     for table in WHOLE:
         con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{_quote(folder / table)}.parquet')")
     for table in PARTITIONED:
         con.execute(f"""CREATE OR REPLACE VIEW {table} AS SELECT * EXCLUDE (collector, day)
                         FROM read_parquet('{_quote(folder / table)}/**/*.parquet', hive_partitioning = true)""")
+    con.execute(VIEWS.replace("CREATE MACRO", "CREATE OR REPLACE MACRO").replace("CREATE VIEW", "CREATE OR REPLACE VIEW"))
 
 
 def _quote(path: Path) -> str:

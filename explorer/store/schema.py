@@ -35,10 +35,6 @@ de-duplicates with anti-joins, and DuckDB's constraint indexes would slow bulk i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import duckdb
-
 SCHEMA_VERSION = 3
 
 # Schema 2: the registry, so that a historical window maps prefixes and ASes to countries as the
@@ -150,16 +146,3 @@ CREATE VIEW intervals AS
 """
 
 CREATE = "CREATE TABLE meta (key VARCHAR, value VARCHAR);" + FILES + SESSIONS + ROUTES + VIEWS + REGISTRY
-
-
-def _to_3(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 2 -> 3: content ids, routes with their ends in one table, paths as text.
-
-    Every element is derived again (intervals.py); communities are dropped (no analysis reads them)."""
-    from explorer.store.migrate import to_content_ids
-
-    to_content_ids(con)
-
-
-# version -> what brings a store of (version - 1) to version: SQL, or a function of the connection.
-MIGRATIONS: dict[int, str | Callable[[duckdb.DuckDBPyConnection], None]] = {2: REGISTRY, 3: _to_3}

@@ -19,7 +19,8 @@ import duckdb
 from explorer.store.cache import StoreCache
 from explorer.store.errors import (StoreDamagedError, StoreError, StoreLockedError, StoreMigrationNeeded,
                                    StoreVersionError)
-from explorer.store.schema import CREATE, MIGRATIONS, SCHEMA_VERSION
+from explorer.store.migrate import MIGRATIONS
+from explorer.store.schema import CREATE, SCHEMA_VERSION
 
 
 class Store:

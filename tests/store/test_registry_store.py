@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import numpy as np
 
@@ -27,13 +29,28 @@ def test_a_version_1_store_is_migrated_with_a_backup_and_keeps_its_data(tmp_path
     con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('created_by', 'bgp-explorer 0.1.0')")
     con.execute("INSERT INTO prefixes VALUES (1, '175.45.176.0/24', 4, 24), (2, '2001:db8::/32', 6, 32)")
     con.execute("INSERT INTO sessions VALUES (1, 'rrc00', '192.0.2.1', 3356)")
+    con.execute("INSERT INTO paths VALUES (1, '3356 4837 131279', 131279)")
+    con.execute("""INSERT INTO files (file_id, path, sha256, order_key, kind, collector, status, first_ts, last_ts)
+                   VALUES (1, 'updates.20141222.1600.gz', 'ab', 1, 'updates', 'rrc00', 'ok',
+                           TIMESTAMP '2014-12-22 16:00:00', TIMESTAMP '2014-12-22 16:05:00')""")
+    con.execute("""INSERT INTO elements VALUES (TIMESTAMP '2014-12-22 16:00:00', 1, 1, 1, 1, NULL, 1, 0),
+                                               (TIMESTAMP '2014-12-22 16:00:01', 1, 2, 1, 1, NULL, 1, 1),
+                                               (TIMESTAMP '2014-12-22 16:01:00', 1, 1, 2, NULL, NULL, 1, 2)""")
     con.close()
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.migrated_from[0] == 1
         assert store.con.execute("SELECT prefix FROM prefixes ORDER BY prefix_id").fetchall() == [
             ("175.45.176.0/24",), ("2001:db8::/32",)]
+        # the routes derived again from the elements: the /24 withdrawn a minute later, the /32 held
+        assert store.con.execute("""
+            SELECT p.prefix, i.path, i.start_ts, i.end_ts FROM intervals i JOIN prefixes p USING (prefix_id)
+            ORDER BY 1""").fetchall() == [
+            ("175.45.176.0/24", "3356 4837 131279", datetime(2014, 12, 22, 16), datetime(2014, 12, 22, 16, 1)),
+            ("2001:db8::/32", "3356 4837 131279", datetime(2014, 12, 22, 16, 0, 1), None)]
+        assert store.con.execute("SELECT collector, peer_ip, peer_asn FROM sessions").fetchall() == [
+            ("rrc00", "192.0.2.1", 3356)]
         assert store.con.execute("SELECT count(*) FROM registry_files").fetchone()[0] == 0
     backup = tmp_path / "old.duckdb.schema1.bak"
     assert backup.exists()
