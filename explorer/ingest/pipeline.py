@@ -277,7 +277,7 @@ def _drain(progress, on_progress) -> None:
 def file_record(f: Source, read: FileRead, filter_key: str | None) -> FileRecord:
     """The file's row-to-be, from the parse and the header walk."""
     scan = read.scan
-    status, reason = verdict(scan, read.elements, read.backend)
+    status, reason = verdict(scan, read.elements, read.backend, filtered=filter_key is not None)
     for note in (read.fallback_note, read.unreadable_note):
         if note:
             reason = f"{reason} {note[0].upper()}{note[1:]}." if reason else note[0].upper() + note[1:] + "."
