@@ -112,3 +112,25 @@ def test_a_store_that_cannot_be_created_leaves_no_file(tmp_path):
         assert list(where.iterdir()) == []          # no empty store for every later command to refuse
     finally:
         subprocess.run(["umount", str(where)], check=False)
+
+
+def test_a_full_temporary_folder_is_named(tmp_path, small_disk):
+    """The parsers stage a file's columns in the temporary folder; a full one stops the import with a
+    sentence that names it and says how to move it (TMPDIR), not a bare OSError."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(small_disk))
+    run = subprocess.run([sys.executable, "-m", "explorer", "ingest", "--store", str(tmp_path / "s.duckdb"),
+                          str(data_file("mrt/bgpdump__updates.et-header.2015.gz"))], capture_output=True, text=True,
+                         cwd=ROOT, env=env, timeout=300)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "Errno 28" not in run.stderr.splitlines()[-1][:40]
+    assert f"temporary folder {small_disk}" in run.stderr and "TMPDIR" in run.stderr
+
+
+def test_a_bz2_file_cut_in_its_first_block_says_so(tmp_path):
+    """Issue 11, bug 7: it read "no RIB or update records (MRT type/subtype )"."""
+    cut = tmp_path / "rib.20140523.0600.bz2"
+    cut.write_bytes(data_file("mrt/pyasn__rib.20140523.0600_firstMB.bz2").read_bytes()[:20_000])     # inside its first 900 kB block
+    run = ingest(cut, store=tmp_path / "s.duckdb")
+    [f] = json.loads(run.stdout)["files"]
+    assert run.returncode == 1 and f["status"] == "failed"
+    assert "type/subtype )" not in f["error"] and "bz2 stream ends early" in f["error"], f["error"]
