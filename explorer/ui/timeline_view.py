@@ -234,7 +234,10 @@ class TimelinePane(QWidget):
         self.time_axis.setHeight(None)
         for w in (self.readout, self.legend, self.footer):
             w.setFont(self.font(12))
-        rows = LABEL_ROWS * (QFontMetricsF(self.font(12)).height() + 3) + 4
+        probe = pg.TextItem("Mon 22 Dec")          # a label's own height, its margins included
+        probe.setFont(self.font(12))
+        self.row_px = probe.boundingRect().height() + 2
+        rows = LABEL_ROWS * self.row_px + 2
         self.band.setMinimumHeight(rows)
         self.band.setMaximumHeight(rows)
         for item, *_ in self._labels:
