@@ -255,7 +255,7 @@ def slash24_union(index, ids: np.ndarray) -> int:
 # -- in words ----------------------------------------------------------------------------------------
 
 def what(e: dict) -> str:
-    """'all 4 prefixes withdrawn', '3 of 120 prefixes lost', 'instability: 32 updates over 4 prefixes'."""
+    """'all 4 prefixes withdrawn', '3 of 120 prefixes lost', '32 updates over 4 prefixes'."""
     if e["kind"] == "outage":
         verb = "withdrawn" if e.get("all_withdrawn") else "lost"
         n, of = e["prefixes"], e["baseline_prefixes"]
@@ -263,4 +263,4 @@ def what(e: dict) -> str:
             return f"its only prefix {verb}" if n == 1 else f"all {n} prefixes {verb}"
         return f"{n:,} of {of:,} prefixes {verb}"
     flap = f", {e['flapping']:,} flapping" if e.get("flapping") else ""
-    return f"instability: {e['updates']:,} updates over {e['prefixes']:,} prefix{'es' if e['prefixes'] != 1 else ''}{flap}"
+    return f"{e['updates']:,} updates over {e['prefixes']:,} prefix{'es' if e['prefixes'] != 1 else ''}{flap}"

@@ -254,9 +254,10 @@ def _events_pages(p: QPainter, pdf: QPdfWriter, slide: Slide, size: QSize) -> No
     try:
         rows = slide.events or [["event"], ["(no event in the window)"]]
         font, bold = _font(13), _font(13, True)
-        metrics = QFontMetrics(font)
+        metrics, heads = QFontMetrics(font), QFontMetrics(bold)
         line = 20
-        widths = [max(metrics.horizontalAdvance(r[c]) if c < len(r) else 0 for r in rows) + 18
+        widths = [max([heads.horizontalAdvance(rows[0][c])] +
+                      [metrics.horizontalAdvance(r[c]) for r in rows[1:] if c < len(r)]) + 18
                   for c in range(len(rows[0]))]
         bottom = size.height() - FOOTER_LINE * len(slide.footer) - MARGIN - line
         i = 1

@@ -281,7 +281,9 @@ class TimelinePane(QWidget):
         self._coverage(data)                # labelled after the outages: those have the first choice of room
         self._updates(data)
         self.legend.setText(self._legend_html(legend))
-        ymax = {"upstream": len(data.prefixes), "share": 100, "peers": int(data.peers.max(initial=1)),
+        stacked = sum(data.by_upstream.values()) if data.by_upstream else np.zeros(1)
+        ymax = {"upstream": max(int(data.visible_prefixes.max(initial=1)), int(np.max(stacked))), "share": 100,
+                "peers": int(data.peers.max(initial=1)),
                 "slash24": max(1, int(data.visible_slash24.max(initial=1)))}[mode]
         self.axes["main"].percent = mode == "share"
         if not keep_range:
@@ -316,10 +318,12 @@ class TimelinePane(QWidget):
         return c
 
     def _colours(self, d: ViewData) -> dict[int, str]:
-        """One colour per upstream in every mode: by routes carried over the window, most first."""
+        """A colour for each of the upstreams that matter most in this mode: by the routes they carry
+        (share mode), else those through which prefixes are visible first, then by routes."""
         weight = {u: int(s.sum()) for u, s in d.upstream_routes.items()}
-        for u, s in d.by_upstream.items():
-            weight.setdefault(u, int(s.sum()))
+        if self.mode != "share":
+            for u, s in d.by_upstream.items():
+                weight[u] = weight.get(u, 0) + int(s.sum()) * 10**12
         ranked = sorted(weight, key=lambda u: (-weight[u], u))
         return {u: SERIES[i] for i, u in enumerate(ranked[:MAX_LINES - 1])}
 
