@@ -112,7 +112,8 @@ class ExplorerWindow(QMainWindow):
         file.addAction("&Quit", self.close)
         view = self.menuBar().addMenu("&View")
         group = QActionGroup(self)
-        for mode, text in (("upstream", "Visible prefixes by &upstream"), ("peers", "&Peers per prefix"),
+        for mode, text in (("upstream", "Visible prefixes by &upstream"),
+                           ("share", "Each upstream's &share of the routes"), ("peers", "&Peers per prefix"),
                            ("slash24", "Visible &/24s")):
             act = QAction(text, self, checkable=True)
             act.setData(mode)
