@@ -139,21 +139,34 @@ class RouteRows:
     end: np.ndarray
 
 
+def arrow_table(con, sql: str, params=None, **tables: pa.Table) -> pa.Table:
+    """A query's result as an Arrow table, without the copy DuckDB makes of a DB-API result: on a
+    cursor of its own (the caller's connection may hold a result not read to its end), with
+    ``tables`` registered under their names."""
+    cur = con.cursor()
+    try:
+        for name, table in tables.items():
+            cur.register(name, table)
+        return cur.sql(sql, params=params).to_arrow_table()
+    finally:
+        cur.close()
+
+
 def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int) -> RouteRows:
     """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end).
 
     Reads the two tables on their ordering keys (microseconds * 4 + phase), so DuckDB's zone maps
     skip the row groups of other times; a route covers t when start_key <= 4t + 3 < end_key.
     """
-    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
+    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
-    table = con.execute("""
+    table = arrow_table(con, """
         SELECT session_id, prefix_id, path, start_key // 4 AS s, end_key // 4 AS e
         FROM routes SEMI JOIN scope ON prefix_id = pid
         WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
         UNION ALL
         SELECT session_id, prefix_id, path, start_key // 4, $open::BIGINT FROM routes_open SEMI JOIN scope ON prefix_id = pid
-        WHERE start_key <= $hi""", params).to_arrow_table()
+        WHERE start_key <= $hi""", params, scope=scope)
     path = table.column("path").combine_chunks().dictionary_encode()
     return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
                      path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),
