@@ -17,6 +17,7 @@ import pyarrow as pa
 import numpy as np
 
 from explorer.store.intervals import derive
+from explorer.store.prefix_set import add_prefixes, rebuild_prefix_set
 from explorer.store.store import Store
 
 # One row per element, as the parser process stages it.
@@ -163,6 +164,10 @@ def store_batch(store: Store, files: list[tuple[FileRecord, Staged]], *, replace
             register("_new", pa.concat_tables(rows) if rows else STAGED.append(pa.field("file_id", pa.int32()))
                      .empty_table())
             derive(con, [r.file_id for r, _ in files], new="_new", removed=replaces)
+            if replaces:
+                rebuild_prefix_set(con)         # the replaced import's prefixes may have gone with it
+            elif rows:
+                add_prefixes(con, np.concatenate([t.column("prefix_id").to_numpy() for t in rows]))
     finally:
         for name in registered:
             try:

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from explorer.store.ids import is_v4, prefix_ids, session_id
 from explorer.store.intervals import derive
+from explorer.store.prefix_set import rebuild_prefix_set
 from collections.abc import Callable
 
 from explorer.store.schema import REGISTRY, ROUTES, SESSIONS, VIEWS
@@ -65,6 +66,7 @@ def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
     kept = [r[0] for r in con.execute("SELECT file_id FROM files WHERE status IN ('ok', 'truncated', 'damaged')")
             .fetchall()]
     derive(con, kept, new="_pending")
+    rebuild_prefix_set(con)
     for name in ("_pending", "_states"):
         con.execute(f"DROP TABLE {name}")
     con.unregister("_smap")

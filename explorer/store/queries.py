@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.store.imports import KEPT        # statuses whose content is in the store (the write path's rule)
+from explorer.store.prefix_set import read_prefix_set
 
 US = 1_000_000
 OPEN = 2**62                    # end (microseconds) of a route still held at the end of the data
@@ -115,11 +116,14 @@ def status_counts(con) -> dict[str, int]:
 
 def stored_prefix_ids(con) -> tuple[np.ndarray, dict[int, str]]:
     """(every prefix id in the store's routes, sorted; the text of each IPv6 one)."""
-    ids = con.execute("""
-        SELECT prefix_id FROM (SELECT DISTINCT prefix_id FROM routes_open
-                               UNION SELECT DISTINCT prefix_id FROM routes) ORDER BY 1""").fetchnumpy()["prefix_id"]
+    ids = read_prefix_set(con)
+    if ids is None:             # a store without the set (a dataset): scan the routes
+        ids = np.asarray(con.execute("""
+            SELECT prefix_id FROM (SELECT DISTINCT prefix_id FROM routes_open
+                                   UNION SELECT DISTINCT prefix_id FROM routes) ORDER BY 1""")
+                         .fetchnumpy()["prefix_id"], np.int64)
     names = dict(con.execute("SELECT prefix_id, prefix FROM prefix_names").fetchall())
-    return np.asarray(ids, np.int64), names
+    return ids, names
 
 
 def session_ids(con) -> np.ndarray:

@@ -7,6 +7,8 @@ Layout (schema 3), and why:
 * ``sessions``: a peer session is (collector, peer IP, peer ASN); its id is a hash of the three
   (``explorer.store.ids``), so any process computes it without asking the store.
 * ``prefix_names``: the text of every IPv6 prefix (IPv4 texts follow from their ids).
+* ``prefix_set``: every prefix id the routes hold, as one compressed array (``prefix_set.py``), so
+  that a reader has the store's prefixes without scanning its routes.
 * ``routes_open`` and ``routes``: one row per element (RIB entry, announcement, withdrawal).
   ``start_key`` orders events (``intervals.py``); a RIB entry's is its dump's snapshot time. A
   row of an announcement or RIB entry is also the route it started: held by ``session_id`` for
@@ -70,6 +72,7 @@ ROUTES = f"""
 CREATE TABLE routes_open ({_ROW}, end_key BIGINT);
 CREATE TABLE routes ({_ROW}, end_key BIGINT);
 CREATE TABLE prefix_names (prefix_id BIGINT, prefix VARCHAR);
+CREATE TABLE prefix_set (ids BLOB, n BIGINT);     -- every prefix id held, compressed (prefix_set.py)
 CREATE TABLE state_changes (
     ts         TIMESTAMP,
     session_id BIGINT,

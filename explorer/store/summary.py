@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from explorer.store.ids import V4_LIMIT
 from explorer.store.meta import DEMO_LABEL_KEY, get_meta
-from explorer.store.queries import KEPT_SQL, status_counts
+from explorer.store.queries import KEPT_SQL, status_counts, stored_prefix_ids
 from explorer.store.store import Store
 
 
@@ -20,9 +20,8 @@ def store_summary(store: Store) -> dict:
                 GROUP BY 1
                 UNION ALL SELECT collector, 0, count(*) FROM sessions GROUP BY 1)
             GROUP BY c ORDER BY c""").fetchall()]
-    v4, v6 = one(f"""
-        SELECT count(*) FILTER (WHERE prefix_id < {V4_LIMIT}), count(*) FILTER (WHERE prefix_id >= {V4_LIMIT})
-        FROM (SELECT DISTINCT prefix_id FROM routes_open UNION SELECT DISTINCT prefix_id FROM routes)""")
+    ids, _ = stored_prefix_ids(con)
+    v4, v6 = int((ids < V4_LIMIT).sum()), int((ids >= V4_LIMIT).sum())
     # what each file held, as its row in files says (the elements are all stored)
     rib, ann, wd = one(f"""SELECT coalesce(sum(rib_entries), 0), coalesce(sum(announcements), 0),
                                   coalesce(sum(withdrawals), 0) FROM files WHERE {KEPT_SQL}""")
