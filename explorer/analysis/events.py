@@ -35,7 +35,7 @@ import numpy as np
 from explorer.analysis import sparse
 from explorer.analysis.coverage import Gap, gaps, known_mask
 from explorer.analysis.visibility import Visibility, prefix_transitions, slash24_series
-from explorer.store.queries import US, update_bins
+from explorer.store.queries import US
 from explorer.timeutil import iso_us
 
 
@@ -157,7 +157,7 @@ def outages(v: Visibility, ch: Changes) -> list[dict]:
 def instability(con, v: Visibility, ch: Changes | None = None) -> list[dict]:
     w, d = v.window, v.definitions
     t0, t1, width = w.start * US, w.end * US, d.instability_bin * US
-    rows = update_bins(con, v.scope.index.ids[v.scope.prefix_ids], t0, t1, width)
+    rows = v.routes.updates.bins(t0, t1, width)
     b0 = t0 // width
     nb = t1 // width - b0 + 1
     at = rows["bin"] - b0

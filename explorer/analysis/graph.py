@@ -55,6 +55,13 @@ def route_times(con, index: PrefixIndex, prefix_ids: np.ndarray, lo: int, hi: in
                       path_hops(con, rows.paths))
 
 
+def route_times_of(routes) -> RouteTimes:
+    """The same, from routes already read for the window (``analysis.routes.Routes``): no second read."""
+    order = np.lexsort((routes.session, routes.rank))
+    return RouteTimes(routes.session[order], routes.rank[order], routes.path[order], routes.start[order],
+                      routes.end[order], routes.hops)
+
+
 @dataclass(frozen=True)
 class PathTable:
     """Every path as flat arrays (CSR): its ASes with their role codes, and its edges."""

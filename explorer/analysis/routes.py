@@ -19,6 +19,36 @@ OPEN = np.int64(_OPEN)          # end of a route still held at the end of the da
 
 
 @dataclass(frozen=True)
+class Updates:
+    """Announcements (kind 1) and withdrawals (kind 2) to the scope, with their times (microseconds)."""
+
+    kind: np.ndarray
+    time: np.ndarray
+
+    def per_step(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """(announcements, withdrawals) per instant t of the window, counted in the bin (t - step, t]."""
+        k, t0, step = window.count, window.start * US, window.step * US
+        sel = (self.time > t0 - step) & (self.time <= t0 + (k - 1) * step)
+        at = -((t0 - self.time[sel]) // step)                  # ceil((t - t0) / step)
+        kind = self.kind[sel]
+        return tuple(np.bincount(at[kind == c], minlength=k)[:k].astype(np.int64) for c in (1, 2))
+
+    def bins(self, lo_us: int, hi_us: int, width_us: int) -> dict[str, np.ndarray]:
+        """Per bin ``floor(t / width)`` and kind, of the updates at times in [lo, hi]: ``bin``, ``kind``,
+        ``n``, and the ``first`` and ``last`` time in each (as ``queries.update_bins`` gives them)."""
+        sel = (self.time >= lo_us) & (self.time <= hi_us)
+        t, kind = self.time[sel], self.kind[sel]
+        key = (t // width_us) * 4 + kind
+        order = np.argsort(key, kind="stable")
+        key, t = key[order], t[order]
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, np.int64)
+        ends = np.append(starts[1:], len(key)).astype(np.int64)
+        return {"bin": key[starts] // 4, "kind": key[starts] % 4, "n": ends - starts,
+                "first": np.minimum.reduceat(t, starts) if len(t) else t,
+                "last": np.maximum.reduceat(t, starts) if len(t) else t}
+
+
+@dataclass(frozen=True)
 class Routes:
     """Route intervals of the scope overlapping the window, as instant-index ranges [a, b)."""
 
@@ -32,6 +62,7 @@ class Routes:
     hops: list = field(default_factory=list)    # per path index: its Hops
     start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
     end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))      # microseconds, OPEN while held
+    updates: Updates | None = None      # announcements and withdrawals from one step before the window on
 
 
 def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window) -> Routes:
@@ -40,7 +71,7 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     clipped to [0, k]. Their exact times are kept too (``start``, ``end``): events are found at the
     routing changes, whatever the step. ``prefix_ids`` are positions in ``index`` (sorted)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    rows = routes_during(con, index.ids[prefix_ids], t0, window.end * US)
+    rows = routes_during(con, index.ids[prefix_ids], t0, window.end * US, updates_from_us=t0 - step + 1)
     positions = index.positions(rows.prefix_id)
     rank = np.searchsorted(np.asarray(prefix_ids, np.int64), positions)
     a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
@@ -49,7 +80,8 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     origin = origins(hops)
     return Routes(sessions_of(con, rows.session_id), positions, rank, rows.path, a.astype(np.int64),
                   b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops,
-                  np.asarray(rows.start, np.int64), np.minimum(np.asarray(rows.end, np.int64), OPEN))
+                  np.asarray(rows.start, np.int64), np.minimum(np.asarray(rows.end, np.int64), OPEN),
+                  Updates(rows.update_kind, rows.update_time))
 
 
 def sessions_of(con, ids: np.ndarray) -> np.ndarray:

@@ -150,3 +150,74 @@ def overlapping(group: np.ndarray, session: np.ndarray, a: np.ndarray, k: int) -
     key = (group * int(present.sum()) + index[session]) * np.int64(k + 1) + a
     key = np.sort(key)
     return bool((key[1:] == key[:-1]).any())
+
+
+class StepGrid:
+    """A rows x instants grid of counts kept as its steps (sorted by row, then instant: the count a
+    row takes from that instant on), so that a window of 29,000 prefixes x 2,000 instants costs its
+    changes, not 58 million cells. A column (one instant, every row), a row (one row, every instant)
+    and per-row totals are read from the steps when asked for."""
+
+    def __init__(self, row: np.ndarray, idx: np.ndarray, count: np.ndarray, rows: int, k: int):
+        self.row, self.idx, self.count = (np.asarray(x, np.int64) for x in (row, idx, count))
+        self.rows, self.k = rows, k
+        self.shape = (rows, k)
+
+    def column(self, at: int) -> np.ndarray:
+        """Every row's count at instant ``at``."""
+        out = np.zeros(self.rows, np.int64)
+        sel = np.flatnonzero(self.idx <= at)
+        if len(sel):
+            g = self.row[sel]
+            last = np.ones(len(sel), bool)
+            last[:-1] = g[1:] != g[:-1]
+            out[g[last]] = self.count[sel[last]]
+        return out
+
+    @classmethod
+    def from_deltas(cls, row: np.ndarray, idx: np.ndarray, delta: np.ndarray, rows: int, k: int) -> "StepGrid":
+        """From (row, instant, +/- change) deltas, e.g. a prefix becoming visible (+1) or not (-1)."""
+        g, i, c = steps_from_deltas(np.asarray(row, np.int64), np.asarray(idx, np.int64), np.asarray(delta), k)
+        keep = i < k
+        return cls(g[keep], i[keep], c[keep], rows, k)
+
+    def __getitem__(self, key) -> np.ndarray:
+        """``grid[r]``: row r over every instant; ``grid[:, k]``: every row at instant k; ``grid[r, k]``."""
+        if isinstance(key, tuple):
+            rows, at = key
+            if isinstance(rows, (int, np.integer)):
+                return self[int(rows)][at]
+            if rows != slice(None):
+                raise IndexError("a StepGrid gives a column (grid[:, k]), a row (grid[r]) or a cell (grid[r, k])")
+            return self.column(int(at))
+        r = int(key)
+        lo, hi = np.searchsorted(self.row, [r, r + 1])
+        out = np.zeros(self.k, np.int64)
+        idx, count = self.idx[lo:hi], self.count[lo:hi]
+        for j in range(len(idx)):
+            out[idx[j]:] = count[j]
+        return out
+
+    def totals(self) -> np.ndarray:
+        """Per row, the sum of its counts over the instants."""
+        nxt = np.append(self.idx[1:], self.k)
+        same = np.append(self.row[1:] == self.row[:-1], False)
+        width = np.where(same, nxt, self.k) - self.idx
+        return np.bincount(self.row, weights=self.count * width, minlength=self.rows).astype(np.int64)
+
+    def max(self, initial: int = 0) -> int:
+        return int(self.count.max(initial=initial))
+
+    def sum(self, axis: int) -> np.ndarray:
+        """Per instant the sum over rows (axis 0), or per row the sum over instants (axis 1)."""
+        if axis == 1:
+            return self.totals()
+        prev = np.concatenate(([0], self.count[:-1]))
+        first = np.ones(len(self.row), bool)
+        first[1:] = self.row[1:] != self.row[:-1]
+        prev[first] = 0
+        return series(self.idx, self.count - prev, self.k)
+
+    def dense(self) -> np.ndarray:
+        """The whole grid (for outputs that are that big anyway, e.g. ``--by prefix``)."""
+        return grid(self.row, self.idx, self.count, self.row, self.rows, self.k)

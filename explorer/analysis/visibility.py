@@ -11,11 +11,9 @@ full-feed routes in the window carry.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 
 from explorer.analysis import sparse
 from explorer.analysis.definitions import Definitions, Window
@@ -63,9 +61,7 @@ def check_window(con, window: Window) -> None:
 def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibility:
     check_window(con, window)
     k = window.count
-    routes = fetch_routes(con, scope.index, scope.prefix_ids, window)
-    # the update counts read another table: on a cursor of their own while numpy counts the routes
-    updates = _POOL.submit(_updates, con.cursor(), scope, window)
+    routes = fetch_routes(con, scope.index, scope.prefix_ids, window)      # and the updates, in one read
     af = scope.index.af
     ff = full_feed(con, window, defs, routes, af)
     thr_af = np.full(7, np.iinfo(np.int64).max, np.int64)
@@ -82,12 +78,9 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     origin = _origin_of(rank, routes.origin[ffm], len(scope.prefix_ids))[r]
     has = origin >= 0
     origins = _any_series(origin[has], i[has], d[has], k)
-    ann, wd = updates.result()
+    ann, wd = routes.updates.per_step(window)
     return Visibility(scope, window, defs, ff, routes, routes.a, routes.b, ffm, threshold, (p, i, d), visible,
                       slash24, origins, ann, wd)
-
-
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="updates")
 
 
 def prefix_transitions(rank, session, a, b, threshold, k):
@@ -164,39 +157,17 @@ def slash24_series(scope: Scope, prefix, idx, delta, k):
     return sparse.series(ti, td * width[tg], k)
 
 
-def _updates(cur, scope: Scope, window: Window):
-    """Announcements and withdrawals of the scope in each bin (t - step, t]."""
-    k, t0, step = window.count, window.start * US, window.step * US
-    ids = pa.table({"pid": pa.array(scope.index.ids[scope.prefix_ids], pa.int64())})  # noqa: F841  (read by DuckDB)
-    with cur:
-        r = cur.execute("""
-        SELECT (start_key // 4 - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n
-        FROM (SELECT prefix_id, kind, start_key FROM routes WHERE kind > 0 AND start_key > $lo AND start_key <= $hi
-              UNION ALL
-              SELECT prefix_id, kind, start_key FROM routes_open WHERE kind > 0 AND start_key > $lo AND start_key <= $hi)
-        SEMI JOIN ids ON prefix_id = pid
-        GROUP BY ALL""", {"t0": t0, "step": step, "lo": 4 * (t0 - step) + 3,
-                          "hi": 4 * (t0 + (k - 1) * step) + 3}).fetchnumpy()
-    out = []
-    for kind in (1, 2):
-        sel = r["kind"] == kind
-        out.append(np.bincount(np.asarray(r["bin"][sel], np.int64), weights=r["n"][sel], minlength=k)[:k]
-                   .astype(np.int64))
-    return out
-
-
 def by_prefix(v: Visibility):
-    """Per prefix of the scope and instant: (prefix id, peers, full-feed peers), each prefixes x instants."""
+    """Per prefix of the scope and instant: (prefix id, peers, full-feed peers), each a prefixes x
+    instants ``sparse.StepGrid`` (its ``dense()`` the whole grid)."""
     k, r = v.window.count, v.routes
     ids = v.scope.prefix_ids
-    row_of = np.full(len(v.scope.index), -1, np.int64)
-    row_of[ids] = np.arange(len(ids))
     out = []
     for sel in (np.ones(len(r.session), bool), v.ff):
-        group, _ = sparse.rank(r.session[sel], r.prefix[sel])
+        group, _ = sparse.rank(r.session[sel], r.rank[sel])
         rows, a2, b2 = sparse.merge(group, v.a[sel], v.b[sel], k)
-        g, i, c = sparse.steps(row_of[r.prefix[sel][rows]], a2, b2, k)
-        out.append(sparse.grid(g, i, c, g, len(ids), k))
+        g, i, c = sparse.steps(r.rank[sel][rows], a2, b2, k)
+        out.append(sparse.StepGrid(g, i, c, len(ids), k))
     return ids, out[0], out[1]
 
 

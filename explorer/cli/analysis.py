@@ -140,6 +140,7 @@ def visibility_table(con, q: Question, by: str = "total") -> tuple[dict, list[st
     elif by == "prefix":
         cols = ["time", "prefix", "peers", "full_feed_peers", "visibility"]
         ids, peers, ffp = vm.by_prefix(v)
+        peers, ffp = peers.dense(), ffp.dense()
         n = [v.full_feed.counts.get(int(v.scope.index.af[i]), 0) for i in ids]
         texts = v.scope.index.texts(ids)
         rows = [[t, texts[r], int(peers[r, k]), int(ffp[r, k]),

@@ -7,7 +7,7 @@ A query that depends on which files are kept reads the one list of kept statuses
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +20,7 @@ OPEN = 2**62                    # end (microseconds) of a route still held at th
 
 __all__ = ["KEPT", "KEPT_SQL", "DataSpan", "KeptFiles", "RouteRows", "data_span", "files_stamp", "kept_files",
            "first_element", "kept_span", "kept_summary", "origin_prefixes", "routes_during", "session_ids", "status_counts",
-           "stored_prefix_ids", "update_bins"]
+           "stored_prefix_ids"]
 
 # the condition on ``files`` that selects them, for queries written here and in summary.py
 KEPT_SQL = "status IN (" + ", ".join(f"'{s}'" for s in KEPT) + ")"
@@ -92,23 +92,6 @@ def first_element(con, prefix_ids: np.ndarray, hi_us: int) -> int | None:
     return None if row[0] is None else int(row[0])
 
 
-def update_bins(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, bin_us: int) -> dict[str, np.ndarray]:
-    """Announcements (kind 1) and withdrawals (kind 2) to ``prefix_ids`` at times in [lo_us, hi_us], per
-    bin ``floor(t / bin_us)`` and kind: ``bin``, ``kind``, ``n``, and the ``first`` and ``last`` time
-    (microseconds) in each."""
-    ids = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
-    params = {"lo": 4 * int(lo_us), "hi": 4 * int(hi_us) + 3, "bin": int(bin_us)}
-    r = con.execute("""
-        SELECT (start_key // 4) // $bin AS bin, kind, count(*) AS n, min(start_key // 4) AS first,
-               max(start_key // 4) AS last
-        FROM (SELECT prefix_id, kind, start_key FROM routes WHERE kind > 0 AND start_key >= $lo AND start_key <= $hi
-              UNION ALL
-              SELECT prefix_id, kind, start_key FROM routes_open WHERE kind > 0 AND start_key >= $lo AND start_key <= $hi)
-        SEMI JOIN ids ON prefix_id = pid
-        GROUP BY ALL ORDER BY bin, kind""", params).fetchnumpy()
-    return {c: np.asarray(r[c], np.int64) for c in ("bin", "kind", "n", "first", "last")}
-
-
 def status_counts(con) -> dict[str, int]:
     """Files per status, every status (kept or not)."""
     return dict(con.execute("SELECT status, count(*) FROM files GROUP BY status ORDER BY status").fetchall())
@@ -133,7 +116,8 @@ def session_ids(con) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RouteRows:
-    """Routes to some prefixes overlapping a span, with times in microseconds (``OPEN`` while held)."""
+    """Routes to some prefixes overlapping a span, with times in microseconds (``OPEN`` while held),
+    and the announcements and withdrawals to them in a span of time (``updates``)."""
 
     session_id: np.ndarray
     prefix_id: np.ndarray
@@ -141,6 +125,8 @@ class RouteRows:
     paths: list[str]            # distinct path texts
     start: np.ndarray
     end: np.ndarray
+    update_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # 1 announcement, 2 withdrawal
+    update_time: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
 
 
 def arrow_table(con, sql: str, params=None, **tables: pa.Table) -> pa.Table:
@@ -156,25 +142,47 @@ def arrow_table(con, sql: str, params=None, **tables: pa.Table) -> pa.Table:
         cur.close()
 
 
-def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int) -> RouteRows:
-    """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end).
+def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_from_us: int | None = None) -> RouteRows:
+    """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end), and with
+    ``updates_from_us`` the announcements and withdrawals to them at times in [updates_from_us, hi_us]:
+    one read of the tables for both.
 
     Reads the two tables on their ordering keys (microseconds * 4 + phase), so DuckDB's zone maps
     skip the row groups of other times; a route covers t when start_key <= 4t + 3 < end_key.
     """
     scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
-    table = arrow_table(con, """
-        SELECT session_id, prefix_id, path, start_key // 4 AS s, end_key // 4 AS e
+    # held: 1 for a route overlapping the span; 0 for an update in its span held at no instant of it
+    sql = """
+        SELECT session_id, prefix_id, path, kind, start_key // 4 AS s, end_key // 4 AS e, 1 AS held
         FROM routes SEMI JOIN scope ON prefix_id = pid
         WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
         UNION ALL
-        SELECT session_id, prefix_id, path, start_key // 4, $open::BIGINT FROM routes_open SEMI JOIN scope ON prefix_id = pid
-        WHERE start_key <= $hi""", params, scope=scope)
+        SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1
+        FROM routes_open SEMI JOIN scope ON prefix_id = pid WHERE start_key <= $hi"""
+    if updates_from_us is not None:
+        params["from"] = 4 * int(updates_from_us)
+        sql += """
+        UNION ALL
+        SELECT session_id, prefix_id, NULL, kind, start_key // 4, end_key // 4, 0
+        FROM routes SEMI JOIN scope ON prefix_id = pid
+        WHERE kind > 0 AND start_key >= $from AND start_key <= $hi AND (kind = 2 OR end_key <= $lo)"""
+    table = arrow_table(con, sql, params, scope=scope)
+    held = table.column("held").to_numpy() == 1
+    kind = table.column("kind").to_numpy().astype(np.int64)
+    start = table.column("s").to_numpy()
+    if updates_from_us is not None:
+        is_update = (kind > 0) & (start >= updates_from_us) & (start <= hi_us)
+        update_kind, update_time = kind[is_update], start[is_update]
+    else:
+        update_kind = update_time = np.zeros(0, np.int64)
+    if not held.all():
+        table = table.filter(pa.array(held))
+        start = start[held]
     path = table.column("path").combine_chunks().dictionary_encode()
     return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
                      path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),
-                     table.column("s").to_numpy(), table.column("e").to_numpy())
+                     start, table.column("e").to_numpy(), update_kind, update_time)
 
 
 def origin_prefixes(con, asn: int, lo_us: int, hi_us: int) -> np.ndarray:

@@ -32,7 +32,7 @@ class PrefixModel(QAbstractTableModel):
         k = d.index_at(g.at)
         self.beginResetModel()
         self.rows, self.prefixes, self.names = rows, d.prefixes, d.names
-        self.peers, self.visible = d.peers[:, k], d.visible[:, k]
+        self.peers, self.visible = d.peers.column(k), d.visible.column(k) > 0
         self.graph = g
         self.endResetModel()
 

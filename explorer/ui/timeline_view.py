@@ -348,7 +348,7 @@ class TimelinePane(QWidget):
         return [(name, colour) for name, _s, colour in layers]
 
     def _peers(self, x, d: ViewData) -> list[tuple[str, str]]:
-        order = np.argsort(-d.peers.sum(axis=1))[:MAX_LINES]
+        order = np.argsort(-d.peers.totals())[:MAX_LINES]
         out = []
         for j, i in enumerate(order.tolist()):
             colour = SERIES[j % len(SERIES)]

@@ -17,8 +17,9 @@ import numpy as np
 
 from explorer.analysis.coverage import Gap
 from explorer.analysis.definitions import Definitions, Window
+from explorer.analysis.sparse import StepGrid
 from explorer.analysis.events import changes, find_events, what
-from explorer.analysis.graph import RouteTimes, route_times
+from explorer.analysis.graph import RouteTimes, route_times_of
 from explorer.analysis.layout import Layout, layered_layout
 from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
@@ -90,8 +91,8 @@ class ViewData:
     instants: np.ndarray                    # Unix seconds
     prefixes: list[str]
     routes: RouteTimes                      # the scope's routes over the window; prefix: a row of prefixes
-    peers: np.ndarray                       # (prefixes, instants): sessions holding a route
-    visible: np.ndarray                     # (prefixes, instants) bool, by the definitions
+    peers: StepGrid                         # (prefixes, instants): sessions holding a route (its changes only)
+    visible: StepGrid                       # (prefixes, instants) 1 where visible by the definitions
     visible_prefixes: np.ndarray
     visible_slash24: np.ndarray
     by_upstream: dict[int, np.ndarray]      # upstream AS -> prefixes visible through it
@@ -138,10 +139,10 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     route_ups, route_grid = upstream_routes(v)
     ch = changes(con, v)
     events = [Event.from_dict(e) for e in find_events(con, v, ch)]
-    threshold = v.threshold[ids][:, None]
-    visible = (ff_peers >= threshold) & (ff_peers > 0)
+    p, i, d = v.transitions                 # prefixes becoming visible (+1) or not (-1), by the definitions
+    visible = StepGrid.from_deltas(np.searchsorted(ids, p), i, d, len(ids), window.count)
 
-    routes = route_times(con, scope.index, ids, window.start, window.end)      # ids: the scope's, sorted
+    routes = route_times_of(v.routes)       # the routes visibility read: the graph at any instant of the window
     edges = {e for h in routes.paths for e in h.edges()}
     origins = {h.origin for h in routes.paths if h.origin is not None}
     layout = layered_layout(edges, origins)
@@ -156,7 +157,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     words = (country_name(scope.label) or scope.label if state.scope_kind == "country" else
              as_label_text(int(scope.label[2:]), names) if state.scope_kind == "origin" else scope.label)
     return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
-                    peers, visible, v.visible_prefixes, visible_slash24(scope, ids, visible),
+                    peers, visible, v.visible_prefixes, v.visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     {int(u): route_grid[i] for i, u in enumerate(route_ups.tolist()) if route_grid[i].any()},
                     v.announcements, v.withdrawals, events, layout, text, ff, names, countries, ch.gaps, words)
@@ -166,35 +167,6 @@ def as_label_text(asn: int, names: dict[int, str]) -> str:
     """'AS131279 STAR-KP': the number and the first words of its name."""
     name = (names.get(asn) or "").split(",")[0].split(" - ")[0]
     return f"AS{asn} {name}".strip()
-
-
-def visible_slash24(scope, ids: np.ndarray, visible: np.ndarray, block: int = 64) -> np.ndarray:
-    """Visible IPv4 /24s per instant, each counted once however many visible prefixes cover it.
-
-    Counted from the visible grid, so that it agrees with the visible prefixes by construction;
-    ``Visibility.visible_slash24`` counts the same from its transitions (tests/ui/test_demo.py checks
-    that both agree). The address space is cut at every prefix boundary; a piece is visible when a
-    visible prefix covers it; instants go in blocks.
-    """
-    ix = scope.index
-    v4 = ix.af[ids] == 4
-    out = np.zeros(visible.shape[1], np.int64)
-    if not v4.any():
-        return out
-    lo = (ix.lo[ids[v4]] >> np.uint64(8)).astype(np.int64)
-    hi = (ix.hi[ids[v4]] >> np.uint64(8)).astype(np.int64) + 1
-    bounds = np.unique(np.concatenate([lo, hi]))
-    s, e = np.searchsorted(bounds, lo), np.searchsorted(bounds, hi)
-    width = np.diff(bounds)
-    vis = visible[v4]
-    for k0 in range(0, vis.shape[1], block):
-        v = vis[:, k0:k0 + block].astype(np.int32)
-        diff = np.zeros((len(bounds), v.shape[1]), np.int32)
-        np.add.at(diff, s, v)
-        np.add.at(diff, e, -v)
-        covered = np.cumsum(diff, axis=0)[:-1] > 0
-        out[k0:k0 + block] = width @ covered
-    return out
 
 
 def countries_in_store(con, at: int) -> list[tuple[str, str, int]]:
