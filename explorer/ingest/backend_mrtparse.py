@@ -33,7 +33,10 @@ from __future__ import annotations
 import bz2
 import gzip
 import ipaddress
+import signal
 import struct
+import sys
+import threading
 import zlib
 from collections.abc import Iterator
 
@@ -57,6 +60,33 @@ _AS_TRANS = "23456"
 _MEMO_LIMIT = 1 << 16
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_mrtparse():
+    """mrtparse's ``__init__`` sets SIGPIPE to its default action for the whole process (a script's
+    convenience for ``| head``): after that, any write to a closed pipe or socket kills the program
+    outright instead of raising BrokenPipeError (a test run died so, with status 141). From a thread
+    other than the main one the same call raises ValueError, so the import itself fails. Import it with
+    ``signal.signal`` leaving SIGPIPE as it is."""
+    if "mrtparse" in sys.modules and sys.modules["mrtparse"] is not None:
+        return sys.modules["mrtparse"]
+    with _IMPORT_LOCK:
+        real = signal.signal
+
+        def keep_sigpipe(signum, handler):
+            if signum == getattr(signal, "SIGPIPE", None):
+                return signal.getsignal(signum)
+            return real(signum, handler)
+
+        signal.signal = keep_sigpipe
+        try:
+            import mrtparse
+        finally:
+            signal.signal = real
+        return mrtparse
+
+
 class MrtparseBackend:
     """mrtparse 2.2.0 (pure Python)."""
 
@@ -66,7 +96,7 @@ class MrtparseBackend:
         from explorer.ingest.decoded import BackendUnavailable
 
         try:
-            import mrtparse
+            mrtparse = _import_mrtparse()
         except ImportError as exc:
             raise BackendUnavailable(f"mrtparse is not installed ({exc}): pip install mrtparse==2.2.0") from None
         self._mrt = mrtparse

@@ -326,3 +326,28 @@ def test_read_with_no_other_backend_as_on_windows(monkeypatch, tmp_path, name, e
     assert (read.backend, read.elements) == ("mrtparse", elements)
     with pa.ipc.open_stream(read.out) as staged:
         assert staged.read_all().num_rows == elements
+
+
+def test_the_backend_leaves_sigpipe_ignored_and_works_from_a_thread() -> None:
+    """mrtparse's own import sets SIGPIPE to its default action (a later write to a closed pipe then
+    kills the process: a test run died so, status 141) and raises ValueError outside the main thread.
+    In a fresh interpreter: the backend made in a thread, then in the main one, then a write to a pipe
+    whose reader is gone must raise BrokenPipeError, not kill the process."""
+    import subprocess
+    import textwrap
+
+    script = textwrap.dedent("""
+        import os, signal, threading
+        from explorer.ingest.backend_mrtparse import MrtparseBackend
+        made = []
+        t = threading.Thread(target=lambda: made.append(MrtparseBackend()))
+        t.start(); t.join()
+        MrtparseBackend()
+        r, w = os.pipe(); os.close(r)
+        try:
+            os.write(w, b"x")
+        except BrokenPipeError:
+            print(len(made), signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "1 True"), done.stderr
