@@ -65,8 +65,12 @@ class ExplorerWindow(QMainWindow):
         self.topbar.presetChosen.connect(lambda p: self.lists.submit("preset", queries.preset, self.store, p,
                                                                      done=self._preset, failed=self.show_error))
         self.graph_pane = GraphPane()
+        self.graph_pane.submit = self.worker.submit          # opening a group folds again off the GUI thread
         self.graph_pane.nodeClicked.connect(self._node_clicked)
         self.timeline = TimelinePane()
+        # the splitter may narrow the timeline below its readout's one-line width, so that the graph keeps
+        # its share of the window at 1280 pixels (the readout is then cut at the right)
+        self.timeline.setMinimumWidth(420)
         self.timeline.cursorMoved.connect(self.move_cursor)
         self.timeline.rangeViewed.connect(self._range_viewed)
         self.timeline.windowSelected.connect(lambda a, b: self.apply(self.state.with_(start=a, end=b, at=min(max(self.state.at, a), b))))

@@ -5,7 +5,8 @@ graph needs at any instant of it.
 ``by_prefix``, ``by_upstream``, ``find_events``, ``route_times``), so the window and ``bgp-explorer
 visibility`` give the same numbers under the same definitions. It also keeps the scope's route
 intervals over the window in memory: ``viewmodel.graph.cursor_graph`` answers a cursor move from
-them without a store query, and the layout is computed once over every adjacency seen in the window.
+them without a store query, and the graph's folding and layout are computed once over every route of
+the window (``analysis.aggregate.fold``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 
 from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.events import find_events
+from explorer.analysis.aggregate import Folding, fold
 from explorer.analysis.graph import RouteTimes, route_times
-from explorer.analysis.layout import Layout, layered_layout
 from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
 from explorer.analysis.visibility import by_prefix, by_upstream, visibility
@@ -56,7 +57,7 @@ class ViewData:
     announcements: np.ndarray
     withdrawals: np.ndarray
     events: list[Event]
-    layout: Layout
+    folding: Folding                        # the graph as drawn; replaced when a group is opened or folded
     definitions: str                        # what the numbers mean, for every footer
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
@@ -90,10 +91,8 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     visible = (ff_peers >= threshold) & (ff_peers > 0)
 
     routes = route_times(con, scope.index, ids, window.start, window.end)      # ids: the scope's, sorted
-    edges = {e for h in routes.paths for e in h.edges()}
-    origins = {h.origin for h in routes.paths if h.origin is not None}
-    layout = layered_layout(edges, origins)
-    asns = layout.asns.tolist()
+    folding = fold(routes, window.start, window.end)
+    asns = sorted(folding.node_of)
     mapping = mapping_for(con, state.start)
     names = {a: n for a, n in as_names(con, asns).items() if n}
     countries = {a: c for a, c in as_countries(con, asns, mapping).items() if c}
@@ -104,7 +103,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
                     peers, visible, v.visible_prefixes, visible_slash24(scope, ids, visible),
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
-                    v.announcements, v.withdrawals, events, layout, text, ff, names, countries)
+                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries)
 
 
 def visible_slash24(scope, ids: np.ndarray, visible: np.ndarray, block: int = 64) -> np.ndarray:

@@ -1,0 +1,314 @@
+"""The folded AS graph laid out on a pane of W x H pixels: where each node, edge and label goes.
+
+Computed without Qt from the folding's layered layout and the sizes of the texts (the window measures
+them with its font), again whenever the pane changes size, so that the window and every export (which
+lays the pane out at the picture's size) draw from the same placement:
+
+* **Nodes.** Columns by layer, origins on the right; the outer columns leave room for their labels.
+  Every node keeps a box of the largest size it can be drawn at, so that a label placed once never
+  touches a node however its size changes with the cursor.
+* **Edges.** Through the lanes the layout kept for them (dummy points, smoothed); an edge that would
+  still pass over a node, or run along another edge from the same node (4837 -> 131279 beside 4837 ->
+  134544 -> 131279), or come back along a reverse edge, is bent aside until it does not.
+* **Labels.** Greedy, heaviest node first: for each text the node may take (its name, then shorter
+  forms cut at word boundaries, then its number), candidate places around the node (beside it toward
+  the outside for the outer columns, above or below it inside), the first text that has a place
+  inside the pane touching no node and no label already placed, at the place crossing fewest edges.
+  A node with no room for any text has no label (hovering it names it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PAD = 4.0               # from the pane's edges
+GAP = 3.0               # between a node and its label
+R_MAX = 13.0            # the largest radius of an AS's disc
+SAMPLES = 16            # points per drawn edge segment
+
+
+@dataclass
+class Label:
+    node: int
+    text: str
+    rect: tuple[float, float, float, float]      # x, y, width, height in pane pixels
+
+
+@dataclass
+class Scene:
+    width: float
+    height: float
+    centre: np.ndarray                  # (N, 2) pixels
+    half: np.ndarray                    # (N, 2): half the width and height of each node's box
+    edges: dict[int, np.ndarray] = field(default_factory=dict)     # drawn edge -> (k, 2) polyline
+    labels: list[Label] = field(default_factory=list)
+    unlabelled: list[int] = field(default_factory=list)
+
+    def node_rects(self) -> list[tuple[float, float, float, float]]:
+        return [(float(c[0] - h[0]), float(c[1] - h[1]), float(2 * h[0]), float(2 * h[1]))
+                for c, h in zip(self.centre, self.half)]
+
+    def node_at(self, x: float, y: float, slack: float = 2.0) -> int | None:
+        if not len(self.centre):
+            return None
+        d = np.abs(self.centre - (x, y)) - self.half - slack
+        inside = np.flatnonzero((d <= 0).all(axis=1))
+        if not len(inside):
+            return None
+        return int(inside[np.argmin(np.hypot(*(self.centre[inside] - (x, y)).T))])
+
+
+def build_scene(layout_pos: np.ndarray, layer: np.ndarray, bends: dict[int, np.ndarray], edges: np.ndarray,
+                drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, order: list[int],
+                width: float, height: float) -> Scene:
+    """``layout_pos``/``layer``: per node, from the layout (x = column, y = place in it); ``bends``: edge
+    index -> layout points between its ends; ``edges``: (E, 2) node indices; ``drawn``: the edges to
+    draw; ``boxes``: (N, 2) each node's largest size in pixels; ``texts``: per node, its label's texts,
+    longest first; ``measure``: text -> (width, height) in pixels; ``order``: nodes, first labelled first."""
+    n = len(layout_pos)
+    half = np.asarray(boxes, float).reshape(-1, 2) / 2
+    scene = Scene(width, height, np.zeros((n, 2)), half)
+    if n == 0:
+        return scene
+    sizes = {t: measure(t) for ts in texts for t in ts}
+    line = max((h for _, h in sizes.values()), default=14.0)
+    scene.centre = _place_nodes(layout_pos, layer, half, texts, sizes, width, height, line)
+    to_px = _mapping(layout_pos, scene.centre)
+    for e in drawn:
+        s, t = (int(v) for v in edges[e])
+        scene.edges[e] = _route(scene.centre[s], scene.centre[t], to_px(bends.get(e)))
+    _unclutter(scene, edges, drawn)
+    _labels(scene, layer, texts, sizes, order)
+    return scene
+
+
+# -- nodes ------------------------------------------------------------------------------------------------
+
+def _place_nodes(pos, layer, half, texts, sizes, width, height, line) -> np.ndarray:
+    top_layer = int(layer.max())
+    room = []
+    for side in (top_layer, 0):            # the leftmost column's labels go left, the origins' right
+        widths = [max((sizes[t][0] for t in texts[i] if sizes[t][0] <= 0.24 * width), default=0.0)
+                  for i in np.flatnonzero(layer == side)]
+        room.append(min(max(widths, default=0.0) + GAP, 0.26 * width))
+    r = float(half.max()) if len(half) else R_MAX
+    x0, x1 = PAD + room[0] + r, width - PAD - room[1] - r
+    if top_layer == 0 or x1 <= x0:
+        xs = np.full(len(pos), width / 2)
+    else:
+        xs = x0 + (top_layer - layer) / top_layer * (x1 - x0)
+    y = pos[:, 1]
+    lo, hi = float(y.min()), float(y.max())
+    y0, y1 = PAD + line + GAP + r, height - PAD - line - GAP - r
+    if hi - lo < 1e-9 or y1 <= y0:
+        ys = np.full(len(pos), height / 2)
+    else:
+        scale = min((y1 - y0) / (hi - lo), 6.0 * (r + line))        # a few nodes are not spread over the pane
+        ys = (y0 + y1) / 2 + (y - (lo + hi) / 2) * scale
+    return np.stack([xs, ys], axis=1)
+
+
+def _mapping(pos, centre):
+    """Layout coordinates -> pixels, as the nodes were placed (per axis, affine)."""
+    def axis(k):
+        a, b = pos[:, k], centre[:, k]
+        if np.ptp(a) < 1e-9:
+            return lambda v: np.full_like(v, b.mean())
+        slope = np.ptp(b) / np.ptp(a)
+        return lambda v: b.min() + (v - a.min()) * slope
+    fx, fy = axis(0), axis(1)
+    return lambda pts: None if pts is None or not len(pts) else np.stack([fx(pts[:, 0]), fy(pts[:, 1])], axis=1)
+
+
+# -- edges ------------------------------------------------------------------------------------------------
+
+def _route(a: np.ndarray, b: np.ndarray, via: np.ndarray | None) -> np.ndarray:
+    if via is None:
+        if b[0] - a[0] > 1.0:                      # toward the origin: straight
+            return np.array([a, b], float)
+        return _bent(a, b, min(0.18 * np.hypot(*(b - a)) + 10.0, 45.0))     # within a column or back: an arc
+    return _smooth(np.vstack([a, via, b]))
+
+
+def _smooth(points: np.ndarray) -> np.ndarray:
+    """A Catmull-Rom curve through ``points``, as a polyline."""
+    if len(points) < 3:
+        return points
+    p = np.vstack([points[0], points, points[-1]])
+    out = [points[0]]
+    t = np.linspace(0, 1, SAMPLES + 1)[1:, None]
+    for i in range(1, len(p) - 2):
+        p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
+        out.extend(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
+                          + (-p0 + 3 * p1 - 3 * p2 + p3) * t ** 3))
+    return np.array(out, float)
+
+
+def _bent(a: np.ndarray, b: np.ndarray, offset: float) -> np.ndarray:
+    """A quadratic curve from a to b whose middle lies ``offset`` pixels to the left of a -> b."""
+    d = b - a
+    length = np.hypot(*d) or 1.0
+    normal = np.array([-d[1], d[0]]) / length
+    c = (a + b) / 2 + normal * 2 * offset        # the control point: the curve's middle is halfway to it
+    t = np.linspace(0, 1, 2 * SAMPLES + 1)[:, None]
+    return (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b
+
+
+def _near(poly: np.ndarray, centre: np.ndarray, half: np.ndarray, skip, margin: float = 3.0) -> int:
+    """How many nodes (not ``skip``) the polyline passes over (within their box and ``margin``)."""
+    pts = _dense(poly)
+    hits = 0
+    for i in range(len(centre)):
+        if i in skip:
+            continue
+        d = np.abs(pts - centre[i]) - half[i] - margin
+        hits += bool((d <= 0).all(axis=1).any())
+    return hits
+
+
+def _dense(poly: np.ndarray, step: float = 3.0) -> np.ndarray:
+    out = [poly[:1]]
+    for a, b in zip(poly[:-1], poly[1:]):
+        k = max(1, int(np.hypot(*(b - a)) / step))
+        out.append(a + (b - a) * np.linspace(0, 1, k + 1)[1:, None])
+    return np.vstack(out)
+
+
+def _unclutter(scene: Scene, edges: np.ndarray, drawn: list[int]) -> None:
+    """Bend the drawn edges that pass over a node, run along another edge of the same node, or along
+    the edge back, until they do not (or as little as can be)."""
+    pairs = {tuple(int(v) for v in edges[e]): e for e in drawn}
+    for e in drawn:
+        s, t = (int(v) for v in edges[e])
+        poly = scene.edges[e]
+        if (t, s) in pairs and s < t:               # both ways between one pair: one on each side
+            scene.edges[e] = _bent(scene.centre[s], scene.centre[t], 12.0)
+            scene.edges[pairs[(t, s)]] = _bent(scene.centre[t], scene.centre[s], 12.0)
+            continue
+        if (t, s) in pairs:
+            continue
+        if not _near(poly, scene.centre, scene.half, (s, t)) and not _alongside(scene, edges, drawn, e):
+            continue
+        best, best_cost = poly, None
+        for offset in (16, -16, 30, -30, 48, -48, 70, -70):
+            cand = _bent(scene.centre[s], scene.centre[t], offset)
+            cost = 3 * _near(cand, scene.centre, scene.half, (s, t)) + abs(offset) / 100
+            if best_cost is None or cost < best_cost:
+                best, best_cost = cand, cost
+            if cost < 1:
+                break
+        scene.edges[e] = best
+
+
+def _alongside(scene: Scene, edges: np.ndarray, drawn: list[int], e: int, angle: float = 0.06) -> bool:
+    """Whether edge ``e`` leaves one of its ends in (nearly) the direction of another drawn edge of that end."""
+    s, t = (int(v) for v in edges[e])
+    mine = scene.edges[e]
+    for f in drawn:
+        if f == e:
+            continue
+        u, v = (int(x) for x in edges[f])
+        other = scene.edges[f]
+        for end, a, b in ((s, mine[0], mine[min(3, len(mine) - 1)]), (t, mine[-1], mine[max(-4, -len(mine))])):
+            if end not in (u, v):
+                continue
+            o0, o1 = (other[0], other[min(3, len(other) - 1)]) if end == u else (other[-1], other[max(-4, -len(other))])
+            d1, d2 = b - a, o1 - o0
+            n1, n2 = np.hypot(*d1), np.hypot(*d2)
+            if n1 > 0 and n2 > 0 and abs(d1[0] * d2[1] - d1[1] * d2[0]) / (n1 * n2) < angle and np.dot(d1, d2) > 0:
+                return True
+    return False
+
+
+# -- labels -----------------------------------------------------------------------------------------------
+
+def _labels(scene: Scene, layer, texts, sizes, order) -> None:
+    W, H = scene.width, scene.height
+    boxes = np.hstack([scene.centre - scene.half - 1.5, scene.centre + scene.half + 1.5])     # x0 y0 x1 y1
+    placed = np.zeros((0, 4))
+    pts, owner = _edge_points(scene)
+    top = int(layer.max()) if len(layer) else 0
+    for i in order:
+        if not texts[i]:
+            continue
+        side = "right" if layer[i] == 0 and top > 0 else "left" if layer[i] == top and top > 0 else "inside"
+        done = False
+        for text in texts[i]:
+            w, h = sizes[text]
+            cands = _candidates(scene.centre[i], scene.half[i], w, h, side)
+            rects = np.array([(x, y, x + w, y + h) for x, y in cands])
+            ok = (rects[:, 0] >= PAD) & (rects[:, 1] >= PAD) & (rects[:, 2] <= W - PAD) & (rects[:, 3] <= H - PAD)
+            ok &= ~_overlaps(rects, boxes).any(axis=1)
+            if len(placed):
+                ok &= ~_overlaps(rects, placed, 1.0).any(axis=1)
+            if not ok.any():
+                continue
+            crossed = _crossings(rects, pts, owner)
+            cost = np.where(ok, crossed * 3.0 + np.arange(len(rects)), np.inf)
+            k = int(np.argmin(cost))
+            x0, y0, x1, y1 = rects[k]
+            scene.labels.append(Label(int(i), text, (float(x0), float(y0), float(w), float(h))))
+            placed = np.vstack([placed, rects[k]])
+            done = True
+            break
+        if not done:
+            scene.unlabelled.append(int(i))
+
+
+def _candidates(c, half, w, h, side) -> list[tuple[float, float]]:
+    cx, cy = c
+    hx, hy = half
+    right = (cx + hx + GAP, cy - h / 2)
+    left = (cx - hx - GAP - w, cy - h / 2)
+    above = (cx - w / 2, cy - hy - GAP - h)
+    below = (cx - w / 2, cy + hy + GAP)
+    above_r, below_r = (cx - hx / 2, cy - hy - GAP - h), (cx - hx / 2, cy + hy + GAP)
+    above_l, below_l = (cx + hx / 2 - w, cy - hy - GAP - h), (cx + hx / 2 - w, cy + hy + GAP)
+    if side == "right":
+        return [right, above_r, below_r, above, below, above_l, below_l, left]
+    if side == "left":
+        return [left, above_l, below_l, above, below, above_r, below_r, right]
+    return [above, below, right, left, above_r, below_r, above_l, below_l]
+
+
+def _overlaps(rects: np.ndarray, others: np.ndarray, gap: float = 0.0) -> np.ndarray:
+    """(len(rects), len(others)) bool: the rectangles (x0, y0, x1, y1) intersect, ``gap`` apart or less."""
+    a, b = rects[:, None, :], others[None, :, :]
+    return ((a[..., 0] < b[..., 2] + gap) & (b[..., 0] < a[..., 2] + gap)
+            & (a[..., 1] < b[..., 3] + gap) & (b[..., 1] < a[..., 3] + gap))
+
+
+def _edge_points(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
+    if not scene.edges:
+        return np.zeros((0, 2)), np.zeros(0, np.int64)
+    dense = [(_dense(p, 4.0), e) for e, p in scene.edges.items()]
+    return np.vstack([d for d, _ in dense]), np.concatenate([np.full(len(d), e) for d, e in dense])
+
+
+def _crossings(rects: np.ndarray, pts: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Per rectangle: how many edges pass through it."""
+    if not len(pts):
+        return np.zeros(len(rects))
+    inside = ((pts[None, :, 0] >= rects[:, None, 0]) & (pts[None, :, 0] <= rects[:, None, 2])
+              & (pts[None, :, 1] >= rects[:, None, 1]) & (pts[None, :, 1] <= rects[:, None, 3]))
+    return np.array([len(np.unique(owner[row])) for row in inside], float)
+
+
+def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, width: float,
+              height: float) -> Scene:
+    """``build_scene`` for a folding (``analysis.aggregate``): its layout is keyed by node key, its nodes
+    heaviest first (the order labels are placed in)."""
+    lay = folding.layout
+    where = lay.index()
+    rows = np.array([where[n.key] for n in folding.nodes], np.int64)
+    keys = [n.key for n in folding.nodes]
+    bends = {}
+    for e, (s, t) in enumerate(folding.edges.tolist()):
+        b = lay.bends.get((keys[s], keys[t]))
+        if b is not None and len(b):
+            bends[e] = b
+    order = sorted(range(len(keys)), key=lambda i: -folding.nodes[i].weight)
+    return build_scene(lay.pos[rows] if len(rows) else np.zeros((0, 2)), lay.layer[rows] if len(rows) else rows,
+                       bends, folding.edges, drawn, boxes, texts, measure, order, width, height)
