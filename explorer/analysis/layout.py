@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-DUMMY_ROOM = 0.3            # a lane beside an AS takes a third of the room of an AS
+DUMMY_ROOM = 0.45           # a lane beside an AS takes less room than an AS
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def short_name(name: str | None) -> str:
     return org
 
 
-DANGLING = {"the", "and", "of", "for", "de", "&", "du", "la", "des", "und"}
+DANGLING = {"the", "and", "of", "for", "a", "an", "to", "in", "on", "at", "&", "+", "-", "de", "du", "da", "do", "dos",
+            "das", "del", "della", "di", "des", "la", "le", "les", "el", "e", "y", "et", "und", "von", "van", "der"}
 
 
 def _cuts(text: str) -> list[str]:

@@ -106,6 +106,7 @@ class GraphPane(QWidget):
         self.message_text = ""
         self.text_scale = 1.0
         self._scale = (1.0, 1.0)           # the largest routes through an AS and over an edge drawn
+        self._paths: dict = {}             # drawn edge -> its QPainterPath, for the present scene
         self.where: dict[int, int] = {}     # AS number -> node index, for the ASes drawn as themselves
         self.pos = np.zeros((0, 2))         # node centres in the canvas' pixels
 
@@ -161,6 +162,7 @@ class GraphPane(QWidget):
             self.scene = scene_for(f, self.drawn, self._boxes(), self.texts, self._measure,
                                    float(self.plot.width()), float(self.plot.height()))
             self.pos = self.scene.centre
+            self._paths = {e: self._path(c) for e, c in self.scene.curves.items()}
         self.plot.update()
 
     # -- a cursor move ---------------------------------------------------------------------------------
@@ -303,7 +305,7 @@ class GraphPane(QWidget):
             pen = QPen(QColor(HIGHLIGHT), self.edge_style(e)[1] + 6)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
-            p.drawPath(self._path(self.scene.edges[e]))
+            p.drawPath(self._paths[e])
         styles = {"solid": Qt.PenStyle.SolidLine, "dashed": Qt.PenStyle.DashLine, "dotted": Qt.PenStyle.DotLine}
         for e in sorted(self.drawn, key=lambda e: max(now.edges[e], start.edges[e])):
             style, width, colour = self.edge_style(e)
@@ -312,13 +314,20 @@ class GraphPane(QWidget):
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawPath(self._path(self.scene.edges[e]))
+            p.drawPath(self._paths[e])
 
     @staticmethod
-    def _path(poly: np.ndarray) -> QPainterPath:
-        path = QPainterPath(QPointF(*poly[0]))
-        for x, y in poly[1:]:
-            path.lineTo(x, y)
+    def _path(curve) -> QPainterPath:
+        start, segments = curve
+        path = QPainterPath(QPointF(*start))
+        for kind, *pts in segments:
+            q = [QPointF(*pt) for pt in pts]
+            if kind == "line":
+                path.lineTo(q[0])
+            elif kind == "quad":
+                path.quadTo(q[0], q[1])
+            else:
+                path.cubicTo(q[0], q[1], q[2])
         return path
 
     def node_style(self, i: int) -> tuple[str, QColor, float]:

@@ -27,6 +27,8 @@ PAD = 4.0               # from the pane's edges
 GAP = 3.0               # between a node and its label
 R_MAX = 13.0            # the largest radius of an AS's disc
 SAMPLES = 16            # points per drawn edge segment
+_T = np.linspace(0, 1, SAMPLES + 1)[1:, None]
+_T2 = np.linspace(0, 1, 2 * SAMPLES + 1)[:, None]
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Scene:
     centre: np.ndarray                  # (N, 2) pixels
     half: np.ndarray                    # (N, 2): half the width and height of each node's box
     edges: dict[int, np.ndarray] = field(default_factory=dict)     # drawn edge -> (k, 2) polyline
+    curves: dict[int, list] = field(default_factory=dict)          # drawn edge -> its curve, to paint (``curve``)
     labels: list[Label] = field(default_factory=list)
     unlabelled: list[int] = field(default_factory=list)
 
@@ -76,9 +79,12 @@ def build_scene(layout_pos: np.ndarray, layer: np.ndarray, bends: dict[int, np.n
     line = max((h for _, h in sizes.values()), default=14.0)
     scene.centre = _place_nodes(layout_pos, layer, half, texts, sizes, width, height, line)
     to_px = _mapping(layout_pos, scene.centre)
+    xs = np.unique(scene.centre[:, 0].round(3))
+    reach = min(0.5 * float(np.diff(xs).min()), 60.0) if len(xs) > 1 else 40.0
     for e in drawn:
         s, t = (int(v) for v in edges[e])
-        scene.edges[e] = _route(scene.centre[s], scene.centre[t], to_px(bends.get(e)))
+        side = -reach if scene.centre[s, 0] >= xs[-1] - 1 and len(xs) > 1 else reach     # not off the pane
+        scene.edges[e], scene.curves[e] = _route(scene.centre[s], scene.centre[t], to_px(bends.get(e)), side)
     _unclutter(scene, edges, drawn)
     _labels(scene, layer, texts, sizes, order)
     return scene
@@ -124,82 +130,126 @@ def _mapping(pos, centre):
 
 # -- edges ------------------------------------------------------------------------------------------------
 
-def _route(a: np.ndarray, b: np.ndarray, via: np.ndarray | None) -> np.ndarray:
+def _route(a: np.ndarray, b: np.ndarray, via: np.ndarray | None, reach: float) -> tuple[np.ndarray, list]:
+    """(polyline, curve) of an edge from a to b through the points ``via``. A curve is its start and a
+    list of ('line', p) / ('quad', c, p) / ('cubic', c1, c2, p) segments, as a painter draws them. An
+    edge within a column leaves it sideways, ``reach`` pixels toward the origin, and comes back."""
     if via is None:
         if b[0] - a[0] > 1.0:                      # toward the origin: straight
-            return np.array([a, b], float)
-        return _bent(a, b, min(0.18 * np.hypot(*(b - a)) + 10.0, 45.0))     # within a column or back: an arc
+            return np.array([a, b], float), [a, [("line", b)]]
+        return _sideways(a, b, reach)
     return _smooth(np.vstack([a, via, b]))
 
 
-def _smooth(points: np.ndarray) -> np.ndarray:
-    """A Catmull-Rom curve through ``points``, as a polyline."""
-    if len(points) < 3:
-        return points
+def _sideways(a: np.ndarray, b: np.ndarray, reach: float) -> tuple[np.ndarray, list]:
+    """A cubic curve that leaves a and reaches b horizontally, ``reach`` pixels to the side (> 0: right)."""
+    c1, c2 = a + (reach, 0.0), b + (reach, 0.0)
+    t = _T2
+    poly = (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * b
+    return poly, [a, [("cubic", c1, c2, b)]]
+
+
+def _smooth(points: np.ndarray) -> tuple[np.ndarray, list]:
+    """A Catmull-Rom curve through ``points`` (as cubic Bezier segments), and its polyline."""
     p = np.vstack([points[0], points, points[-1]])
-    out = [points[0]]
-    t = np.linspace(0, 1, SAMPLES + 1)[1:, None]
+    out, segments = [points[:1]], []
+    t = _T
     for i in range(1, len(p) - 2):
         p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
-        out.extend(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
-                          + (-p0 + 3 * p1 - 3 * p2 + p3) * t ** 3))
-    return np.array(out, float)
+        c1, c2 = p1 + (p2 - p0) / 6, p2 - (p3 - p1) / 6
+        segments.append(("cubic", c1, c2, p2))
+        out.append((1 - t) ** 3 * p1 + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * p2)
+    return np.vstack(out), [points[0], segments]
 
 
-def _bent(a: np.ndarray, b: np.ndarray, offset: float) -> np.ndarray:
+def _bent(a: np.ndarray, b: np.ndarray, offset: float) -> tuple[np.ndarray, list]:
     """A quadratic curve from a to b whose middle lies ``offset`` pixels to the left of a -> b."""
     d = b - a
     length = np.hypot(*d) or 1.0
     normal = np.array([-d[1], d[0]]) / length
     c = (a + b) / 2 + normal * 2 * offset        # the control point: the curve's middle is halfway to it
-    t = np.linspace(0, 1, 2 * SAMPLES + 1)[:, None]
-    return (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b
+    t = _T2
+    return (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b, [a, [("quad", c, b)]]
 
 
-def _near(poly: np.ndarray, centre: np.ndarray, half: np.ndarray, skip, margin: float = 3.0) -> int:
-    """How many nodes (not ``skip``) the polyline passes over (within their box and ``margin``)."""
-    pts = _dense(poly)
-    hits = 0
-    for i in range(len(centre)):
-        if i in skip:
-            continue
-        d = np.abs(pts - centre[i]) - half[i] - margin
-        hits += bool((d <= 0).all(axis=1).any())
-    return hits
+def _near(poly: np.ndarray, centre: np.ndarray, half: np.ndarray, skip, margin: float = 1.0) -> int:
+    """How many nodes (not ``skip``, the edge's ends) the polyline passes over (within their box and
+    ``margin``), leaving out its first and last few pixels, where edges meet beside their end."""
+    pts = _away_from_ends(_dense(poly), centre, half, skip)
+    if not len(pts):
+        return 0
+    lo, hi = pts.min(axis=0) - R_MAX - margin, pts.max(axis=0) + R_MAX + margin
+    near = np.flatnonzero(((centre >= lo) & (centre <= hi)).all(axis=1))
+    near = near[~np.isin(near, list(skip))]
+    if not len(near) or not len(pts):
+        return 0
+    d = np.abs(pts[:, None, :] - centre[None, near, :]) - half[None, near, :] - margin
+    return int((d <= 0).all(axis=2).any(axis=0).sum())
+
+
+def _away_from_ends(pts: np.ndarray, centre, half, ends) -> np.ndarray:
+    keep = np.ones(len(pts), bool)
+    for v in ends:
+        keep &= np.hypot(*(pts - centre[v]).T) > float(half[v].max()) + 6.0
+    return pts[keep]
 
 
 def _dense(poly: np.ndarray, step: float = 3.0) -> np.ndarray:
-    out = [poly[:1]]
-    for a, b in zip(poly[:-1], poly[1:]):
-        k = max(1, int(np.hypot(*(b - a)) / step))
-        out.append(a + (b - a) * np.linspace(0, 1, k + 1)[1:, None])
-    return np.vstack(out)
+    """The polyline with a point at least every ``step`` pixels."""
+    seg = np.diff(poly, axis=0)
+    k = np.maximum(1, (np.hypot(seg[:, 0], seg[:, 1]) / step).astype(np.int64))
+    which = np.repeat(np.arange(len(seg)), k)
+    frac = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1) / np.repeat(k, k)
+    return np.vstack([poly[:1], poly[which] + seg[which] * frac[:, None]])
 
 
 def _unclutter(scene: Scene, edges: np.ndarray, drawn: list[int]) -> None:
     """Bend the drawn edges that pass over a node, run along another edge of the same node, or along
     the edge back, until they do not (or as little as can be)."""
     pairs = {tuple(int(v) for v in edges[e]): e for e in drawn}
+    over = _over_nodes(scene, edges, drawn)
     for e in drawn:
         s, t = (int(v) for v in edges[e])
-        poly = scene.edges[e]
         if (t, s) in pairs and s < t:               # both ways between one pair: one on each side
-            scene.edges[e] = _bent(scene.centre[s], scene.centre[t], 12.0)
-            scene.edges[pairs[(t, s)]] = _bent(scene.centre[t], scene.centre[s], 12.0)
+            scene.edges[e], scene.curves[e] = _bent(scene.centre[s], scene.centre[t], 12.0)
+            back = pairs[(t, s)]
+            scene.edges[back], scene.curves[back] = _bent(scene.centre[t], scene.centre[s], 12.0)
             continue
         if (t, s) in pairs:
             continue
-        if not _near(poly, scene.centre, scene.half, (s, t)) and not _alongside(scene, edges, drawn, e):
+        if not over.get(e) and not _alongside(scene, edges, drawn, e):
             continue
-        best, best_cost = poly, None
+        a, b = scene.centre[s], scene.centre[t]
+        best, best_cost = (scene.edges[e], scene.curves[e]), None
+        column = abs(b[0] - a[0]) < 1.0
         for offset in (16, -16, 30, -30, 48, -48, 70, -70):
-            cand = _bent(scene.centre[s], scene.centre[t], offset)
-            cost = 3 * _near(cand, scene.centre, scene.half, (s, t)) + abs(offset) / 100
+            cand = _sideways(a, b, 2.5 * offset) if column else _bent(a, b, offset)
+            if column and not (PAD < a[0] + 1.5 * offset < scene.width - PAD):
+                continue
+            cost = 3 * _near(cand[0], scene.centre, scene.half, (s, t)) + abs(offset) / 100
             if best_cost is None or cost < best_cost:
                 best, best_cost = cand, cost
             if cost < 1:
                 break
-        scene.edges[e] = best
+        scene.edges[e], scene.curves[e] = best
+
+
+def _over_nodes(scene: Scene, edges: np.ndarray, drawn: list[int], margin: float = 1.0) -> dict[int, bool]:
+    """Per drawn edge: whether it passes over a node other than its ends (all edges at once)."""
+    if not drawn:
+        return {}
+    dense = [_away_from_ends(_dense(scene.edges[e]), scene.centre, scene.half, tuple(int(v) for v in edges[e]))
+             for e in drawn]
+    pts = np.vstack(dense)
+    owner = np.repeat(np.arange(len(drawn)), [len(d) for d in dense])
+    d = np.abs(pts[:, None, :] - scene.centre[None, :, :]) - scene.half[None, :, :] - margin
+    hit = (d <= 0).all(axis=2)                                          # (points, nodes)
+    ends = edges[np.array(drawn)][owner]
+    hit[np.arange(len(pts)), ends[:, 0]] = False
+    hit[np.arange(len(pts)), ends[:, 1]] = False
+    per_edge = np.zeros(len(drawn), bool)
+    np.logical_or.at(per_edge, owner, hit.any(axis=1))
+    return {e: bool(v) for e, v in zip(drawn, per_edge)}
 
 
 def _alongside(scene: Scene, edges: np.ndarray, drawn: list[int], e: int, angle: float = 0.06) -> bool:
@@ -293,7 +343,11 @@ def _crossings(rects: np.ndarray, pts: np.ndarray, owner: np.ndarray) -> np.ndar
         return np.zeros(len(rects))
     inside = ((pts[None, :, 0] >= rects[:, None, 0]) & (pts[None, :, 0] <= rects[:, None, 2])
               & (pts[None, :, 1] >= rects[:, None, 1]) & (pts[None, :, 1] <= rects[:, None, 3]))
-    return np.array([len(np.unique(owner[row])) for row in inside], float)
+    edges = np.unique(owner, return_inverse=True)[1]
+    hit = np.zeros((len(rects), int(edges.max()) + 1), bool)
+    r, k = np.nonzero(inside)
+    hit[r, edges[k]] = True
+    return hit.sum(axis=1).astype(float)
 
 
 def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, width: float,
