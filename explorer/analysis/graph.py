@@ -25,6 +25,7 @@ from explorer.analysis.routes import OPEN, US, sessions_of
 from explorer.analysis.scope import Scope
 from explorer.store.prefix_index import PrefixIndex
 from explorer.store.queries import routes_during
+from explorer.registry.asname import label_variants
 from explorer.registry.mapping import as_countries, as_names, mapping_for
 from explorer.timeutil import iso
 
@@ -211,7 +212,8 @@ def graph_dot(doc: dict) -> str:
     lines = [f"// definitions: {json.dumps(doc['definitions'])}",
              f'digraph "{doc["scope"]}" {{', f'  label="{doc["at"]}";', "  rankdir=LR;"]
     for n in doc["nodes"]:
-        label = f'AS{n["asn"]}' + (f'\\n{(n["name"] or "")[:30]}' if n["name"] else "")
+        text = label_variants(n["asn"], n["name"])[0]                # cut at a word boundary, if at all
+        label = text.replace("\\", "\\\\").replace("\"", "\\\"").replace(" ", "\\n", 1)
         lines.append(f'  {n["asn"]} [label="{label}", role="{n["role"]}"];')
     for e in doc["edges"]:
         lines.append(f'  {e["source"]} -> {e["target"]} [label="{e["routes"]}", weight={e["routes"]}];')

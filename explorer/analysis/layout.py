@@ -177,13 +177,13 @@ def _straighten(order: dict[int, list[int]], adj, real: int, rounds: int = 6) ->
             members = order[k]
             want = [np.mean([y[b] for b in adj[v]]) if adj[v] else y[v] for v in members]
             gaps = [0.0] + [(room[a] + room[b]) / 2 for a, b in zip(members, members[1:])]
-            for v, value in zip(members, _spaced(want, gaps)):
+            for v, value in zip(members, spaced(want, gaps)):
                 y[v] = value
     low = min(y.values())
     return {v: value - low for v, value in y.items()}
 
 
-def _spaced(want: list[float], gaps: list[float]) -> list[float]:
+def spaced(want, gaps) -> list[float]:
     """The positions nearest ``want`` (least squares) with y[i] - y[i-1] >= gaps[i]."""
     offset = np.cumsum(gaps)
     z = np.asarray(want, float) - offset

@@ -499,7 +499,7 @@ class GraphPane(QWidget):
         cut = f" {len(self.drawn)} of {len(f.edges):,} adjacencies drawn, each node's heaviest." if len(
             self.drawn) < len(f.edges) else ""
         return (alone + f"<b>AS paths at {utc(g.at, fine)}</b>: {g.routes_at:,} routes (peer session x prefix)."
-                + crowd + cut + f"<br>{swatch}; size and width: routes now; "
+                + crowd + cut + f"<br>{swatch}; size and width: routes now (widest edge: {self._scale[1]:,.0f}); "
                 f"<span style='color:{LOST}'>- - -</span>&nbsp;and rings: held at the window's start, none now "
                 f"({lost} lost). Columns: hops to the origin.")
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.analysis.layout import spaced
+
 PAD = 4.0               # from the pane's edges
 GAP = 3.0               # between a node and its label
 R_MAX = 13.0            # the largest radius of an AS's disc
@@ -77,22 +79,29 @@ def build_scene(layout_pos: np.ndarray, layer: np.ndarray, bends: dict[int, np.n
         return scene
     sizes = {t: measure(t) for ts in texts for t in ts}
     line = max((h for _, h in sizes.values()), default=14.0)
-    scene.centre = _place_nodes(layout_pos, layer, half, texts, sizes, width, height, line)
+    lanes = np.vstack([layout_pos] + [bends[e] for e in drawn if e in bends and len(bends[e])])
+    scene.centre = _place_nodes(layout_pos, layer, half, texts, sizes, width, height, line, lanes[:, 1])
     to_px = _mapping(layout_pos, scene.centre)
+    via = {e: to_px(bends[e]) for e in drawn if e in bends and len(bends[e])}
+    _spread(scene, via, PAD + line + GAP, height - PAD - line - GAP, line)
     xs = np.unique(scene.centre[:, 0].round(3))
     reach = min(0.5 * float(np.diff(xs).min()), 60.0) if len(xs) > 1 else 40.0
     for e in drawn:
         s, t = (int(v) for v in edges[e])
         side = -reach if scene.centre[s, 0] >= xs[-1] - 1 and len(xs) > 1 else reach     # not off the pane
-        scene.edges[e], scene.curves[e] = _route(scene.centre[s], scene.centre[t], to_px(bends.get(e)), side)
+        scene.edges[e], scene.curves[e] = _route(scene.centre[s], scene.centre[t], via.get(e), side)
     _unclutter(scene, edges, drawn)
+    for e in drawn:                         # no curve leaves the pane: each stays within its control points
+        scene.edges[e], scene.curves[e] = _inside(scene.edges[e], scene.curves[e], width, height)
     _labels(scene, layer, texts, sizes, order)
     return scene
 
 
 # -- nodes ------------------------------------------------------------------------------------------------
 
-def _place_nodes(pos, layer, half, texts, sizes, width, height, line) -> np.ndarray:
+def _place_nodes(pos, layer, half, texts, sizes, width, height, line, all_y) -> np.ndarray:
+    """Node centres: columns by layer between the outer columns' label room; rows so that the nodes and
+    the lanes of the edges (``all_y``) fit between a label's height from the top and from the bottom."""
     top_layer = int(layer.max())
     room = []
     for side in (top_layer, 0):            # the leftmost column's labels go left, the origins' right
@@ -106,7 +115,7 @@ def _place_nodes(pos, layer, half, texts, sizes, width, height, line) -> np.ndar
     else:
         xs = x0 + (top_layer - layer) / top_layer * (x1 - x0)
     y = pos[:, 1]
-    lo, hi = float(y.min()), float(y.max())
+    lo, hi = float(all_y.min()), float(all_y.max())
     y0, y1 = PAD + line + GAP + r, height - PAD - line - GAP - r
     if hi - lo < 1e-9 or y1 <= y0:
         ys = np.full(len(pos), height / 2)
@@ -114,6 +123,38 @@ def _place_nodes(pos, layer, half, texts, sizes, width, height, line) -> np.ndar
         scale = min((y1 - y0) / (hi - lo), 6.0 * (r + line))        # a few nodes are not spread over the pane
         ys = (y0 + y1) / 2 + (y - (lo + hi) / 2) * scale
     return np.stack([xs, ys], axis=1)
+
+
+def _spread(scene: Scene, via: dict[int, np.ndarray], y0: float, y1: float, line: float) -> None:
+    """Room in each column: consecutive nodes at least their boxes and a label's height apart, a lane at
+    least its node's half box and a few pixels from a node, each as near its place as it can be (least
+    squares, in order); a column that does not fit is squeezed to the pane's height."""
+    items = [(float(c[0]), float(c[1]), "node", i) for i, c in enumerate(scene.centre)]
+    items += [(float(p[0]), float(p[1]), "lane", (e, k)) for e, pts in via.items() for k, p in enumerate(pts)]
+    columns: dict[float, list] = {}
+    for x, y, kind, key in items:
+        columns.setdefault(round(x, 3), []).append((y, kind, key))
+    for members in columns.values():
+        members.sort(key=lambda m: m[0])
+
+        def room(m):
+            return float(scene.half[m[2]][1]) if m[1] == "node" else 2.0
+
+        gaps = [0.0] + [room(a) + room(b) + (max(6.0, line - 8.0) if a[1] == b[1] == "node" else 6.0)
+                        for a, b in zip(members, members[1:])]
+        total = sum(gaps)
+        if total > y1 - y0:
+            gaps = [g * (y1 - y0) / total for g in gaps]
+        ys = np.array(spaced([m[0] for m in members], gaps))
+        if ys[0] < y0:
+            ys += y0 - ys[0]
+        if ys[-1] > y1:
+            ys -= ys[-1] - max(y1, y0 + ys[-1] - ys[0])
+        for (_, kind, key), y in zip(members, ys):
+            if kind == "node":
+                scene.centre[key, 1] = y
+            else:
+                via[key[0]][key[1], 1] = y
 
 
 def _mapping(pos, centre):
@@ -170,6 +211,28 @@ def _bent(a: np.ndarray, b: np.ndarray, offset: float) -> tuple[np.ndarray, list
     c = (a + b) / 2 + normal * 2 * offset        # the control point: the curve's middle is halfway to it
     t = _T2
     return (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b, [a, [("quad", c, b)]]
+
+
+def _inside(poly: np.ndarray, curve: list, width: float, height: float) -> tuple[np.ndarray, list]:
+    lo, hi = np.array([PAD, PAD]), np.array([width - PAD, height - PAD])
+    if ((poly >= lo) & (poly <= hi)).all():
+        return poly, curve
+    start, segments = curve
+    segments = [(kind, *[np.clip(p, lo, hi) for p in pts]) for kind, *pts in segments]
+    start = np.clip(start, lo, hi)
+    dense, at = [start[None, :]], start
+    t = _T2
+    for kind, *pts in segments:
+        if kind == "line":
+            dense.append(at + (pts[0] - at) * t[1:])
+        elif kind == "quad":
+            c, b = pts
+            dense.append(((1 - t) ** 2 * at + 2 * (1 - t) * t * c + t ** 2 * b)[1:])
+        else:
+            c1, c2, b = pts
+            dense.append(((1 - t) ** 3 * at + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * b)[1:])
+        at = pts[-1]
+    return np.vstack(dense), [start, segments]
 
 
 def _near(poly: np.ndarray, centre: np.ndarray, half: np.ndarray, skip, margin: float = 1.0) -> int:
@@ -308,6 +371,8 @@ def _labels(scene: Scene, layer, texts, sizes, order) -> None:
 
 
 def _candidates(c, half, w, h, side) -> list[tuple[float, float]]:
+    """Top-left corners for a w x h label around a node, in the order a reader expects them for the
+    node's column; then the same sides a little further along, for crowded places."""
     cx, cy = c
     hx, hy = half
     right = (cx + hx + GAP, cy - h / 2)
@@ -317,10 +382,18 @@ def _candidates(c, half, w, h, side) -> list[tuple[float, float]]:
     above_r, below_r = (cx - hx / 2, cy - hy - GAP - h), (cx - hx / 2, cy + hy + GAP)
     above_l, below_l = (cx + hx / 2 - w, cy - hy - GAP - h), (cx + hx / 2 - w, cy + hy + GAP)
     if side == "right":
-        return [right, above_r, below_r, above, below, above_l, below_l, left]
-    if side == "left":
-        return [left, above_l, below_l, above, below, above_r, below_r, right]
-    return [above, below, right, left, above_r, below_r, above_l, below_l]
+        first = [right, above_r, below_r, above, below, above_l, below_l, left]
+    elif side == "left":
+        first = [left, above_l, below_l, above, below, above_r, below_r, right]
+    else:
+        first = [above, below, right, left, above_r, below_r, above_l, below_l]
+    further = []
+    for x, y in first[:4]:
+        if y == cy - h / 2:                     # beside: up or down by half a label
+            further += [(x, y - h / 2 - 1), (x, y + h / 2 + 1)]
+        else:                                   # above or below: along, by a third of the label
+            further += [(x - w / 3, y), (x + w / 3, y)]
+    return first + further
 
 
 def _overlaps(rects: np.ndarray, others: np.ndarray, gap: float = 0.0) -> np.ndarray:
@@ -352,8 +425,8 @@ def _crossings(rects: np.ndarray, pts: np.ndarray, owner: np.ndarray) -> np.ndar
 
 def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, width: float,
               height: float) -> Scene:
-    """``build_scene`` for a folding (``analysis.aggregate``): its layout is keyed by node key, its nodes
-    heaviest first (the order labels are placed in)."""
+    """``build_scene`` for a folding (``analysis.aggregate``): its layout is keyed by node key; labels are
+    placed for the ASes first, heaviest first, then for the groups (whose boxes show their count anyway)."""
     lay = folding.layout
     where = lay.index()
     rows = np.array([where[n.key] for n in folding.nodes], np.int64)
@@ -363,6 +436,6 @@ def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str
         b = lay.bends.get((keys[s], keys[t]))
         if b is not None and len(b):
             bends[e] = b
-    order = sorted(range(len(keys)), key=lambda i: -folding.nodes[i].weight)
+    order = sorted(range(len(keys)), key=lambda i: (folding.nodes[i].is_group, -folding.nodes[i].weight))
     return build_scene(lay.pos[rows] if len(rows) else np.zeros((0, 2)), lay.layer[rows] if len(rows) else rows,
                        bends, folding.edges, drawn, boxes, texts, measure, order, width, height)
