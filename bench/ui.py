@@ -48,6 +48,9 @@ MRT_STATE = ViewState(scope_kind="prefixes", scope="175.45.176.0/22", start=pars
 LARGE_STATE = ViewState(scope_kind="country", scope="CN", start=parse_iso("2015-10-23T02:01:00Z"),
                         end=parse_iso("2015-10-23T02:02:00Z"), step=5, at=parse_iso("2015-10-23T02:01:50Z"))
 US_FILE = "bgpdump__updates.et-header.2015.gz"
+SG_FILES = ["dnas__rrc23.updates.20220421.0200.gz", "dnas__rrc23.updates.20220501.2305.gz"]
+SG_STATE = ViewState(scope_kind="country", scope="SG", start=parse_iso("2022-04-21T02:00:00Z"),
+                     end=parse_iso("2022-04-21T02:15:00Z"), step=10, at=parse_iso("2022-04-21T02:10:00Z"))
 US_STATE = LARGE_STATE.with_(scope="US", at=parse_iso("2015-10-23T02:01:55Z"))
 ASNAMES = ROOT.parent / "shared" / "data" / "registry" / "pyasn__asnames.json.gz"
 
@@ -230,15 +233,26 @@ def main() -> None:
 
 
 def large_graphs(folder: Path, every: Path | None = None) -> None:
-    """The graph's costs for the United States in the 2015 full table and China in a store of every file."""
+    """The graph's costs for the demo, Singapore (rrc23 2022), the United States in the 2015 full table
+    and China in a store of every file."""
     us = mrt_store(folder, [MRT / US_FILE], "us-2015.duckdb")
     if us is None:
         print(f"large graphs: {MRT / US_FILE} is absent; skipped")
         return
+    sg = mrt_store(folder, [MRT / f for f in SG_FILES], "sg-2022.duckdb")
     every = every or mrt_store(folder, [MRT], "all-mrt.duckdb")
+    views = [("SG, rrc23 2022, cursor 02:10", sg, SG_STATE), ("US, 2015 full table, cursor 02:01:55", us, US_STATE),
+             ("CN, every real file, cursor 02:01:50", every, LARGE_STATE)]
+    try:
+        from explorer.demo import ensure_demo_store
+        from explorer.ui.app import DEMO_STATE
+
+        views.insert(0, ("demo (KP, cursor in the outage)", Path(ensure_demo_store()), DEMO_STATE.with_(step=300)))
+    except ImportError:
+        pass
     for size in ((1280, 720), (1920, 1080)):
-        graph_costs("US, 2015 full table, cursor 02:01:55", us, US_STATE, size)
-        graph_costs("CN, every real file, cursor 02:01:50", every, LARGE_STATE, size)
+        for name, store, state in views:
+            graph_costs(name, store, state, size)
 
 
 if __name__ == "__main__":
