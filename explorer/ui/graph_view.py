@@ -107,6 +107,7 @@ class GraphPane(QWidget):
         self.text_scale = 1.0
         self._scale = (1.0, 1.0)           # the largest routes through an AS and over an edge drawn
         self._paths: dict = {}             # drawn edge -> its QPainterPath, for the present scene
+        self._footer_h: tuple = (None, 0)   # (view and width, the footer's height for them)
         self.where: dict[int, int] = {}     # AS number -> node index, for the ASes drawn as themselves
         self.pos = np.zeros((0, 2))         # node centres in the canvas' pixels
 
@@ -192,6 +193,10 @@ class GraphPane(QWidget):
         width = max(self.width(), 100)
         tallest = max(self._measured(self._footer(g, alone)) for alone in (True, False))
         tallest = max(tallest, self.footer.heightForWidth(width))
+        key = (id(self.folding), width)
+        if self._footer_h[0] == key:            # within one view and width it only grows
+            tallest = max(tallest, self._footer_h[1])
+        self._footer_h = (key, tallest)
         if self.footer.height() != tallest or self.footer.minimumHeight() != tallest:
             self.footer.setFixedHeight(tallest)
             self.layout().activate()            # at once: an export renders right after resizing

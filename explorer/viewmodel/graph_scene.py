@@ -271,6 +271,7 @@ def _unclutter(scene: Scene, edges: np.ndarray, drawn: list[int]) -> None:
     the edge back, until they do not (or as little as can be)."""
     pairs = {tuple(int(v) for v in edges[e]): e for e in drawn}
     over = _over_nodes(scene, edges, drawn)
+    along = _alongside(scene, edges, drawn)
     for e in drawn:
         s, t = (int(v) for v in edges[e])
         if (t, s) in pairs and s < t:               # both ways between one pair: one on each side
@@ -278,23 +279,31 @@ def _unclutter(scene: Scene, edges: np.ndarray, drawn: list[int]) -> None:
             back = pairs[(t, s)]
             scene.edges[back], scene.curves[back] = _bent(scene.centre[t], scene.centre[s], 12.0)
             continue
-        if (t, s) in pairs:
-            continue
-        if not over.get(e) and not _alongside(scene, edges, drawn, e):
+        if (t, s) in pairs or not (over.get(e) or e in along):
             continue
         a, b = scene.centre[s], scene.centre[t]
-        best, best_cost = (scene.edges[e], scene.curves[e]), None
         column = abs(b[0] - a[0]) < 1.0
-        for offset in (16, -16, 30, -30, 48, -48, 70, -70):
-            cand = _sideways(a, b, 2.5 * offset) if column else _bent(a, b, offset)
-            if column and not (PAD < a[0] + 1.5 * offset < scene.width - PAD):
-                continue
-            cost = 3 * _near(cand[0], scene.centre, scene.half, (s, t)) + abs(offset) / 100
-            if best_cost is None or cost < best_cost:
-                best, best_cost = cand, cost
-            if cost < 1:
-                break
-        scene.edges[e], scene.curves[e] = best
+        offsets = [o for o in (16, -16, 30, -30, 48, -48, 70, -70)
+                   if not column or PAD < a[0] + 1.5 * o < scene.width - PAD]
+        cands = [_sideways(a, b, 2.5 * o) if column else _bent(a, b, o) for o in offsets]
+        if not cands:
+            continue
+        hits = _hits(np.stack([c[0] for c in cands]), scene, (s, t))
+        cost = 3 * hits + np.abs(offsets) / 100
+        scene.edges[e], scene.curves[e] = cands[int(np.argmin(cost))]
+
+
+def _hits(polys: np.ndarray, scene: Scene, ends, margin: float = 1.0) -> np.ndarray:
+    """Per polyline of ``polys`` (k, points, 2): how many nodes but ``ends`` it passes over."""
+    k, m, _ = polys.shape
+    pts = polys.reshape(-1, 2)
+    keep = np.ones(len(pts), bool)
+    for v in ends:
+        keep &= np.hypot(*(pts - scene.centre[v]).T) > float(scene.half[v].max()) + 6.0
+    d = np.abs(pts[:, None, :] - scene.centre[None, :, :]) - scene.half[None, :, :] - margin
+    hit = (d <= 0).all(axis=2) & keep[:, None]
+    hit[:, list(ends)] = False
+    return hit.reshape(k, m, -1).any(axis=1).sum(axis=1)
 
 
 def _over_nodes(scene: Scene, edges: np.ndarray, drawn: list[int], margin: float = 1.0) -> dict[int, bool]:
@@ -315,24 +324,25 @@ def _over_nodes(scene: Scene, edges: np.ndarray, drawn: list[int], margin: float
     return {e: bool(v) for e, v in zip(drawn, per_edge)}
 
 
-def _alongside(scene: Scene, edges: np.ndarray, drawn: list[int], e: int, angle: float = 0.06) -> bool:
-    """Whether edge ``e`` leaves one of its ends in (nearly) the direction of another drawn edge of that end."""
-    s, t = (int(v) for v in edges[e])
-    mine = scene.edges[e]
-    for f in drawn:
-        if f == e:
-            continue
-        u, v = (int(x) for x in edges[f])
-        other = scene.edges[f]
-        for end, a, b in ((s, mine[0], mine[min(3, len(mine) - 1)]), (t, mine[-1], mine[max(-4, -len(mine))])):
-            if end not in (u, v):
-                continue
-            o0, o1 = (other[0], other[min(3, len(other) - 1)]) if end == u else (other[-1], other[max(-4, -len(other))])
-            d1, d2 = b - a, o1 - o0
-            n1, n2 = np.hypot(*d1), np.hypot(*d2)
-            if n1 > 0 and n2 > 0 and abs(d1[0] * d2[1] - d1[1] * d2[0]) / (n1 * n2) < angle and np.dot(d1, d2) > 0:
-                return True
-    return False
+def _alongside(scene: Scene, edges: np.ndarray, drawn: list[int], angle: float = 0.06) -> set[int]:
+    """The drawn edges that leave one of their ends in (nearly) the direction of another drawn edge of
+    that end."""
+    leaving: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for e in drawn:
+        s, t = (int(v) for v in edges[e])
+        poly = scene.edges[e]
+        k = min(3, len(poly) - 1)
+        for end, d in ((s, poly[k] - poly[0]), (t, poly[-1 - k] - poly[-1])):
+            n = np.hypot(*d)
+            if n > 0:
+                leaving.setdefault(end, []).append((e, d / n))
+    out: set[int] = set()
+    for ways in leaving.values():
+        for i, (e, d1) in enumerate(ways):
+            for f, d2 in ways[i + 1:]:
+                if abs(d1[0] * d2[1] - d1[1] * d2[0]) < angle and np.dot(d1, d2) > 0:
+                    out.update((e, f))
+    return out
 
 
 # -- labels -----------------------------------------------------------------------------------------------
@@ -412,6 +422,11 @@ def _edge_points(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
 
 def _crossings(rects: np.ndarray, pts: np.ndarray, owner: np.ndarray) -> np.ndarray:
     """Per rectangle: how many edges pass through it."""
+    if not len(pts):
+        return np.zeros(len(rects))
+    box = ((pts[:, 0] >= rects[:, 0].min()) & (pts[:, 0] <= rects[:, 2].max())
+           & (pts[:, 1] >= rects[:, 1].min()) & (pts[:, 1] <= rects[:, 3].max()))
+    pts, owner = pts[box], owner[box]
     if not len(pts):
         return np.zeros(len(rects))
     inside = ((pts[None, :, 0] >= rects[:, None, 0]) & (pts[None, :, 0] <= rects[:, None, 2])
