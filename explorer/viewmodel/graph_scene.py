@@ -235,21 +235,6 @@ def _inside(poly: np.ndarray, curve: list, width: float, height: float) -> tuple
     return np.vstack(dense), [start, segments]
 
 
-def _near(poly: np.ndarray, centre: np.ndarray, half: np.ndarray, skip, margin: float = 1.0) -> int:
-    """How many nodes (not ``skip``, the edge's ends) the polyline passes over (within their box and
-    ``margin``), leaving out its first and last few pixels, where edges meet beside their end."""
-    pts = _away_from_ends(_dense(poly), centre, half, skip)
-    if not len(pts):
-        return 0
-    lo, hi = pts.min(axis=0) - R_MAX - margin, pts.max(axis=0) + R_MAX + margin
-    near = np.flatnonzero(((centre >= lo) & (centre <= hi)).all(axis=1))
-    near = near[~np.isin(near, list(skip))]
-    if not len(near) or not len(pts):
-        return 0
-    d = np.abs(pts[:, None, :] - centre[None, near, :]) - half[None, near, :] - margin
-    return int((d <= 0).all(axis=2).any(axis=0).sum())
-
-
 def _away_from_ends(pts: np.ndarray, centre, half, ends) -> np.ndarray:
     keep = np.ones(len(pts), bool)
     for v in ends:
