@@ -39,11 +39,13 @@ run: $(STAMP)
 	$(BIN)/bgp-explorer-window
 
 # pytest exits 5 when it collects no test; that is not a failure of the code under test.
-# bgpdump (Debian's reference parser) is installed like Qt's libraries: with apt-get as root, else named;
-# libbgpstream is built from its release tarballs (make bgpstream) when they are there.
+# bgpdump (Debian's reference parser) and rsvg-convert (librsvg2-bin: the SVG exports read a second way)
+# are installed like Qt's libraries: with apt-get as root, else named; libbgpstream is built from its
+# release tarballs (make bgpstream) when they are there.
 test: $(STAMP) bgpstream
 	@.ci/qt-system-libs $(BIN)/python
 	@.ci/bgpdump
+	@.ci/rsvg
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q; status=$$?; [ $$status -eq 5 ] && echo "pytest: no tests collected" && status=0; exit $$status
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from explorer.timeutil import MAX_STEP, parse_time
 
 SCOPE_KINDS = ("country", "prefixes", "origin")
-TIMELINE_MODES = ("upstream", "peers", "slash24")
+TIMELINE_MODES = ("upstream", "share", "peers", "slash24")
 
 
 class StateError(ValueError):
@@ -30,7 +30,7 @@ class ViewState:
     step: int = 300                      # seconds between instants
     at: int = 1419271200                 # the time cursor (2014-12-22T18:00:00Z: inside the outage)
     definitions: dict = field(default_factory=dict)   # issue 3's Definitions as a dict; {} = defaults
-    timeline_mode: str = "upstream"      # stacked by upstream AS | per-prefix peers | visible /24s
+    timeline_mode: str = "upstream"      # stacked by upstream AS | upstreams' share of routes | peers | /24s
     selected_asn: int | None = None      # clicked in the graph: its paths highlighted, the table filtered
 
     def __post_init__(self):

@@ -5,7 +5,7 @@ Qt-free and store-free, so the command line, the analysis and the window read ti
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 # Every time the program reads lies in 1970-2100 (BGP archives start in 1997), and no step is longer
 # than that span: beyond it no window, timestamp or microsecond count can be formed.
@@ -59,3 +59,59 @@ def iso(seconds: int | float) -> str:
     dt = datetime.fromtimestamp(seconds, tz=timezone.utc)
     text = dt.isoformat(timespec="microseconds" if dt.microsecond else "seconds")
     return text.replace("+00:00", "Z")
+
+
+def iso_us(us: int) -> str:
+    """Microseconds since the epoch -> '2015-10-23T02:01:51.010000Z' (exact: no float on the way)."""
+    us = int(us)
+    dt = datetime.fromtimestamp(us // 1_000_000, tz=timezone.utc) + timedelta(microseconds=us % 1_000_000)
+    text = dt.isoformat(timespec="microseconds" if dt.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def parse_time_us(text: str) -> int:
+    """'2015-10-23T02:01:51.010749Z' (as ``iso_us`` writes it) -> microseconds, exactly."""
+    head, _, frac = str(text).strip().rstrip("Z").partition(".")
+    return parse_time(head + "Z") * 1_000_000 + (int(frac[:6].ljust(6, "0")) if frac else 0)
+
+
+# -- for people: slides, tables, the terminal ------------------------------------------------------
+
+def _dt(us: int) -> datetime:
+    us = int(us)
+    return datetime.fromtimestamp(us // 1_000_000, tz=timezone.utc)
+
+
+def clock(us: int) -> str:
+    """'16:15', or '16:14:47' when the instant is not on a minute (to the second, rounded down)."""
+    dt = _dt(us)
+    return dt.strftime("%H:%M:%S" if dt.second else "%H:%M")
+
+
+def day(us: int) -> str:
+    """'Mon 22 Dec'."""
+    dt = _dt(us)
+    return f"{dt:%a} {dt.day} {dt:%b}"
+
+
+def when(us: int) -> str:
+    """'Mon 22 Dec 16:15 UTC'."""
+    return f"{day(us)} {clock(us)} UTC"
+
+
+def span_text(start_us: int, end_us: int, *, duration: bool = True) -> str:
+    """'Mon 22 Dec 16:15 - Tue 23 Dec 01:46 UTC (9 h 31 min)': the date once, and again wherever the
+    span crosses midnight."""
+    same = _dt(start_us).date() == _dt(end_us).date()
+    text = f"{day(start_us)} {clock(start_us)} - {'' if same else day(end_us) + ' '}{clock(end_us)} UTC"
+    return text + (f" ({duration_text((int(end_us) - int(start_us)) / 1_000_000)})" if duration else "")
+
+
+def duration_text(seconds: float) -> str:
+    """'9 h 31 min', '32 min', '47 s', '2 d 3 h'; seconds are dropped from spans of a day or more."""
+    seconds = int(seconds)
+    d, rest = divmod(seconds, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{d} d" if d else "", f"{h} h" if h else "", f"{m} min" if m else "", f"{s} s" if s and not d else ""]
+    return " ".join(p for p in parts if p) or "0 s"

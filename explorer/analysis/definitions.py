@@ -43,6 +43,7 @@ class Definitions:
     outage_share: float = 0.1             # events: at least this share of the baseline lost
     instability_factor: float = 5.0       # events: updates per bin above this many times the median
     instability_min: int = 10             # ... and at least this many updates in the bin
+    instability_bin: int = 300            # events: the bins' width in seconds (UTC-aligned), whatever the step
 
     def __post_init__(self):
         kind, _, value = self.full_feed.partition(":")
@@ -56,6 +57,8 @@ class Definitions:
                                 "or share:S (e.g. share:0.75)")
         if not 0 < self.threshold <= 1:
             raise AnalysisError(f"visibility threshold {self.threshold}: give a share in (0, 1], e.g. 0.5")
+        if not isinstance(self.instability_bin, int) or not 0 < self.instability_bin <= 86400:
+            raise AnalysisError(f"instability bin {self.instability_bin!r}: give seconds in 1..86400, e.g. 300")
         if not isinstance(self.min_table, int) or not 0 <= self.min_table < 2**62:
             raise AnalysisError(f"minimum table size {self.min_table}: give a count of prefixes, e.g. 10000")
 

@@ -30,14 +30,17 @@ class Routes:
     b: np.ndarray               # first instant index it no longer covers (the count when it outlasts the window)
     origin: np.ndarray          # origin AS of the path, -1 when it ends in an AS_SET
     hops: list = field(default_factory=list)    # per path index: its Hops
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
+    end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))      # microseconds, OPEN while held
 
 
 def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window) -> Routes:
-    """Intervals with start <= the last instant and end > the first; a route covers instant t when
+    """Intervals with start <= the window's end and end > its start; a route covers instant t when
     start <= t < end (microseconds), so [a, b) = [ceil((start - t0) / step), ceil((end - t0) / step)),
-    clipped to [0, k]. ``prefix_ids`` are positions in ``index`` (sorted)."""
+    clipped to [0, k]. Their exact times are kept too (``start``, ``end``): events are found at the
+    routing changes, whatever the step. ``prefix_ids`` are positions in ``index`` (sorted)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    rows = routes_during(con, index.ids[prefix_ids], t0, t0 + (k - 1) * step)
+    rows = routes_during(con, index.ids[prefix_ids], t0, window.end * US)
     positions = index.positions(rows.prefix_id)
     rank = np.searchsorted(np.asarray(prefix_ids, np.int64), positions)
     a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
@@ -45,7 +48,8 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     hops = path_hops(con, rows.paths)
     origin = origins(hops)
     return Routes(sessions_of(con, rows.session_id), positions, rank, rows.path, a.astype(np.int64),
-                  b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops)
+                  b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops,
+                  np.asarray(rows.start, np.int64), np.minimum(np.asarray(rows.end, np.int64), OPEN))
 
 
 def sessions_of(con, ids: np.ndarray) -> np.ndarray:

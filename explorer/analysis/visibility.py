@@ -75,10 +75,10 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     threshold = thr_af[af]
     ffm = ff.mask(routes.session, af[routes.prefix]) & (routes.a < routes.b)
     rank = routes.rank[ffm]
-    r, i, d = _transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm], threshold[scope.prefix_ids], k)
+    r, i, d = prefix_transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm], threshold[scope.prefix_ids], k)
     p = scope.prefix_ids[r]
     visible = sparse.series(i, d, k)
-    slash24 = _slash24(scope, p, i, d, k)
+    slash24 = slash24_series(scope, p, i, d, k)
     origin = _origin_of(rank, routes.origin[ffm], len(scope.prefix_ids))[r]
     has = origin >= 0
     origins = _any_series(origin[has], i[has], d[has], k)
@@ -90,7 +90,7 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="updates")
 
 
-def _transitions(rank, session, a, b, threshold, k):
+def prefix_transitions(rank, session, a, b, threshold, k):
     """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold."""
     if sparse.overlapping(rank, session, a, k):            # ADD-PATH: count each session once
         group, _ = sparse.rank(session, rank)
@@ -143,7 +143,7 @@ def _any_series(key, idx, delta, k):
     return sparse.series(ti, td, k)
 
 
-def _slash24(scope: Scope, prefix, idx, delta, k):
+def slash24_series(scope: Scope, prefix, idx, delta, k):
     """Visible /24s: the IPv4 space of visible prefixes cut into pieces no prefix boundary crosses."""
     ix = scope.index
     v4 = ix.af[prefix] == 4
@@ -215,3 +215,22 @@ def by_upstream(con, v: Visibility):
     row = np.searchsorted(asns, key)
     g, gi, c = sparse.steps_from_deltas(row, i, d, k)
     return asns, sparse.grid(g, gi, c, g, len(asns), k)
+
+
+def upstream_routes(v: Visibility):
+    """(upstream ASNs, upstreams x instants routes through each): every session's (session, prefix)
+    routes, no visibility threshold, each counted once per upstream however many paths it holds
+    (ADD-PATH); a route's upstream is the AS before the origin. Each row over the column's sum is that
+    upstream's share of the routes: who carries the scope, seen from every session."""
+    r, k = v.routes, v.window.count
+    ups = np.array([h.upstream if h.upstream is not None else -1 for h in r.hops], np.int64)
+    up = ups[r.path] if len(r.path) else np.zeros(0, np.int64)
+    sel = (up >= 0) & (r.a < r.b)
+    asns = np.unique(up[sel])
+    if not len(asns):
+        return asns, np.zeros((0, k), np.int64)
+    key = np.searchsorted(asns, up[sel])
+    group, _ = sparse.rank(r.session[sel], r.prefix[sel], key)
+    rows, a2, b2 = sparse.merge(group, r.a[sel], r.b[sel], k)
+    g, i, c = sparse.steps(key[rows], a2, b2, k)
+    return asns, sparse.grid(g, i, c, g, len(asns), k).astype(np.int64)

@@ -1,12 +1,13 @@
 """The analysis commands: visibility, events, graph, and registry import.
 
     bgp-explorer visibility (--country CC | --prefix P... | --origin ASN) --start T --end T [--step S]
-                            [--by prefix|upstream|total] [--format csv|json]
-    bgp-explorer events     (--country | --prefix | --origin) --start T --end T [--step S] [--format json|csv]
+                            [--by prefix|upstream|share|total] [--format csv|json]
+    bgp-explorer events     (--country | --prefix | --origin) --start T --end T [--step S] [--format table|json|csv]
     bgp-explorer graph      (--country | --prefix | --origin) --at T [--since T0] [--format json|dot]
     bgp-explorer registry import FILE...
 
-Times in: UTC ISO 8601 or Unix seconds; out: UTC ISO 8601. Every output carries the definitions
+Times in: UTC ISO 8601 or Unix seconds; out: UTC ISO 8601 (events to the microsecond of the store's
+times, whatever the step), or for people ("Mon 22 Dec 16:15") in the events table a terminal gets. Every output carries the definitions
 that produced it (a '#' line before a CSV header, a "definitions" field in JSON). A question the
 store cannot answer as asked exits with status 2 and one line saying why.
 
@@ -27,7 +28,7 @@ from explorer.cli.common import EXIT_OK, EXIT_USAGE, open_reading, say, store_pa
 from explorer.store import Store
 from explorer.timeutil import iso, parse_duration, parse_time
 
-BY = ("total", "prefix", "upstream")
+BY = ("total", "prefix", "upstream", "share")
 
 
 def add_commands(sub, store_opts) -> None:
@@ -42,7 +43,8 @@ def add_commands(sub, store_opts) -> None:
 
     ev = sub.add_parser("events", parents=[store_opts, scope, defs], help="outages and instability periods")
     _window(ev)
-    ev.add_argument("--format", choices=["json", "csv"], default="json")
+    ev.add_argument("--format", choices=["table", "json", "csv"], default=None,
+                    help="table (the default on a terminal), json (the default otherwise) or csv")
     ev.set_defaults(run=_cmd_events)
 
     gr = sub.add_parser("graph", parents=[store_opts, scope], help="the AS-path graph toward a scope at an instant")
@@ -143,11 +145,19 @@ def visibility_table(con, q: Question, by: str = "total") -> tuple[dict, list[st
         rows = [[t, texts[r], int(peers[r, k]), int(ffp[r, k]),
                  round(ffp[r, k] / n[r], 4) if n[r] else 0.0]
                 for k, t in enumerate(times) for r in range(len(ids))]
-    else:
+    elif by == "upstream":
         cols = ["time", "upstream_asn", "upstream_name", "visible_prefixes"]
         asns, counts = vm.by_upstream(con, v)
         names = as_names(con, asns.tolist())
         rows = [[t, int(a), names.get(int(a)) or "", int(counts[r, k])]
+                for k, t in enumerate(times) for r, a in enumerate(asns)]
+    else:
+        cols = ["time", "upstream_asn", "upstream_name", "routes", "share"]
+        asns, counts = vm.upstream_routes(v)
+        names = as_names(con, asns.tolist())
+        total = counts.sum(axis=0)
+        rows = [[t, int(a), names.get(int(a)) or "", int(counts[r, k]),
+                 round(float(counts[r, k] / total[k]), 4) if total[k] else 0.0]
                 for k, t in enumerate(times) for r, a in enumerate(asns)]
     return v.header(), cols, rows
 
@@ -180,11 +190,58 @@ def _cmd_events(args) -> int:
         v = _visibility(con, q)
         events = find_events(con, v)
     cols = ["kind", "start", "end", "duration_s", "prefixes", "slash24", "depth"]
-    if args.format == "json":
+    fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+    if fmt == "json":
         print(json.dumps({"definitions": v.header(), "events": events}, indent=2))
-    else:
+    elif fmt == "csv":
         emit("csv", v.header(), cols, [[e[c] for c in cols] for e in events])
+    else:
+        print(events_table(v, events))
     return EXIT_OK
+
+
+PREFIX_LINES = 10           # per outage, in the table; the JSON lists them all
+
+
+def events_table(v, events: list[dict]) -> str:
+    """The events for people: when, how long, what, how many; each outage's prefixes under it."""
+    from explorer.analysis.events import what
+    from explorer.registry.countries import country_name
+    from explorer.timeutil import duration_text, parse_time_us as _us, span_text
+
+    w = v.window
+    label = v.scope.label
+    words = country_name(label) if label.isalpha() and len(label) == 2 else None
+    head = [f"{words} ({label})" if words else label,
+            f"{span_text(w.start * 1_000_000, w.end * 1_000_000)}: {len(events)} event(s) at the routing changes"]
+    rows = [("event", "start (UTC)", "end (UTC)", "duration", "what", "prefixes", "/24s")]
+    for e in events:
+        start, end = _us(e["start"]), _us(e["end"])
+        rows.append((e["kind"], _when(start), _when(end) + ("" if e.get("restored", True) else " (not back)"),
+                     duration_text(e["duration_s"]), what(e), f"{e['prefixes']:,}", f"{e['slash24']:,}"))
+        spans = e.get("by_prefix", [])
+        for p in spans[:PREFIX_LINES]:
+            ps, pe = _us(p["start"]), _us(p["end"])
+            how = "withdrawn" if p["all_withdrawn"] else "below the visibility threshold"
+            rows.append(("", "  " + _when(ps), _when(pe) + ("" if p["restored"] else " (not back)"),
+                         duration_text(p["duration_s"]), f"  {p['prefix']} {how}", "", ""))
+        if len(spans) > PREFIX_LINES:
+            rows.append(("", "", "", "", f"  ... and {len(spans) - PREFIX_LINES:,} more prefixes (--format json)",
+                         "", ""))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    right = {5, 6}
+    lines = ["  ".join(cell.rjust(widths[c]) if c in right else cell.ljust(widths[c]) for c, cell in enumerate(r))
+             .rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * n for n in widths))
+    if not events:
+        lines = lines[:2] + ["(none)"]
+    return "\n".join(head + [""] + lines + ["", "Definitions: " + v.definitions.describe()])
+
+
+def _when(us: int) -> str:
+    from explorer.timeutil import clock, day
+
+    return f"{day(us)} {clock(us)}"
 
 
 def _cmd_graph(args) -> int:

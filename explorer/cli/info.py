@@ -46,6 +46,8 @@ def _cmd_info(args) -> int:
         print(s["demo"])
     print(f"Store      {s['store']} (schema {s['schema_version']}, {s['bytes'] / 1e6:.1f} MB)")
     print(f"Files      {files}")
+    if s["read_by"]:
+        print("Read by    " + ", ".join(f"{b} {n} file(s)" for b, n in s["read_by"].items()))
     print(f"Span       {s['first'] or '-'} .. {s['last'] or '-'} (UTC)")
     print(f"Sessions   {s['sessions']:,} peer sessions at {len(s['collectors'])} collector(s)")
     for c in s["collectors"]:

@@ -17,20 +17,24 @@ from explorer.timeutil import parse_time
 
 def add_commands(sub, store_opts) -> None:
     ing = sub.add_parser("ingest", parents=[store_opts], help="import MRT files (RIB dumps, updates; plain, .gz, .bz2) into the store",
-                         description="Import MRT files or folders (recursively) into the store, one transaction "
-                                     "per file. Without PATH, with --start/--end: fetch a collector's archives "
-                                     "online through pybgpstream's broker (needs libbgpstream).")
+                         description="Import MRT files or folders (recursively) into the store, a batch of files "
+                                     "a transaction. Without PATH, with --collector, --start and --end: fetch "
+                                     "collectors' archives online through pybgpstream's broker (needs libbgpstream).")
     ing.add_argument("paths", nargs="*", metavar="PATH")
-    ing.add_argument("--collector", help="collector name for these files (default: from the path, e.g. rrc23, "
-                                         "route-views.sg; otherwise 'unknown')")
+    ing.add_argument("--collector", action="append", metavar="NAME",
+                     help="collector name for these files (default: from the path, e.g. rrc23, route-views.sg; "
+                          "otherwise 'unknown'); online: the collectors to fetch (repeat, or comma-separate)")
     ing.add_argument("--filter", metavar="EXPR", help="bgpstream filter, e.g. 'prefix more 175.45.176.0/22 and "
                                                       "path _131279_' (elements outside it are not stored)")
     ing.add_argument("--jobs", type=int, default=1, help="parser processes (default 1)")
-    ing.add_argument("--backend", default="auto", choices=["auto", "bgpkit", "bgpdump", "bgpstream"],
-                     help="parser backend (default auto: pybgpkit-parser, and bgpdump where installed for "
-                          "the files it cannot read)")
+    ing.add_argument("--backend", default="auto", choices=["auto", "bgpstream", "bgpkit", "bgpdump", "mrtparse"],
+                     help="parser backend (default auto: libbgpstream where installed, else pybgpkit-parser; a file "
+                          "a backend reads less of than its records hold goes to the next, then bgpdump, mrtparse)")
     ing.add_argument("--start", help="online ingest: start time (UTC, ISO 8601 or Unix seconds)")
     ing.add_argument("--end", help="online ingest: end time")
+    ing.add_argument("--broker-url", metavar="URL",
+                     help="online ingest: the BGPStream broker to ask (default CAIDA's, "
+                          "https://broker.bgpstream.caida.org/v2)")
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")
     ing.set_defaults(run=_cmd_ingest)
 
@@ -39,13 +43,16 @@ def add_commands(sub, store_opts) -> None:
 
 def _cmd_ingest(args) -> int:
     from explorer.ingest.filters import FilterError, parse_filter
-    from explorer.ingest.pipeline import Outcome, Started, ingest
 
+    collectors = [c.strip() for value in args.collector or [] for c in value.split(",") if c.strip()]
     if not args.paths:
         if args.start or args.end:
-            return _cmd_ingest_online(args)
+            return _cmd_ingest_online(args, collectors)
         print("bgp-explorer ingest: name files or folders to import (or --collector, --start and --end for an "
               "online ingest)", file=sys.stderr)
+        return EXIT_USAGE
+    if len(collectors) > 1:
+        print("bgp-explorer ingest: files take one --collector (the name for all of them)", file=sys.stderr)
         return EXIT_USAGE
     if args.filter:
         try:
@@ -53,31 +60,48 @@ def _cmd_ingest(args) -> int:
         except FilterError as exc:
             print(f"bgp-explorer ingest: bad --filter: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    bars = _Bars(enabled=not args.json and sys.stderr.isatty())
-    outcomes: list[Outcome] = []
+    from explorer.ingest.pipeline import ingest
+
     with Store(store_path(args)) as store:
-        try:
-            events = ingest(store, args.paths, collector=args.collector, filter_text=args.filter,
-                            jobs=args.jobs, backend=args.backend, on_progress=bars.update)
-            for event in events:
-                if isinstance(event, Started):
-                    bars.start(event.path)
-                    continue
-                bars.close(event.path)
-                outcomes.append(event)
-                if not args.json:
-                    bars.write(_outcome_line(event))
-        except FileNotFoundError as exc:
-            print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        return _report(args, lambda on_progress: ingest(
+            store, args.paths, collector=collectors[0] if collectors else None, filter_text=args.filter,
+            jobs=args.jobs, backend=args.backend, on_progress=on_progress))
+
+
+def _report(args, events_of) -> int:
+    """Print each outcome as it comes (or one JSON summary), and the exit status they make."""
+    from explorer.ingest.pipeline import DiskFullError, Started
+
+    bars = _Bars(enabled=not args.json and sys.stderr.isatty())
+    outcomes = []
+    stopped = None
+    try:
+        for event in events_of(bars.update):
+            if isinstance(event, Started):
+                bars.start(event.path)
+                continue
+            bars.close(event.path)
+            outcomes.append(event)
+            if not args.json:
+                bars.write(_outcome_line(event))
+    except FileNotFoundError as exc:
+        print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DiskFullError as exc:
+        stopped = str(exc.strerror or exc)
+    finally:
+        bars.close_all()
     if args.json:
         backends = sorted({o.record.backend for o in outcomes if o.record})
         print(json.dumps({"backend": backends[0] if len(backends) == 1 else backends,
-                          "store": str(store_path(args)),
+                          "store": str(store_path(args)), "stopped": stopped,
                           "files": [o.summary() for o in outcomes]}, indent=2))
     else:
         failed = sum(o.failed for o in outcomes)
         print(f"{len(outcomes)} file(s): {len(outcomes) - failed} imported or already there, {failed} failed")
+    if stopped:
+        print(f"bgp-explorer ingest: stopped: {stopped}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
 
 
@@ -128,12 +152,16 @@ class _Bars:
         if bar is not None:
             bar.close()
 
+    def close_all(self) -> None:
+        for path in list(self.bars):
+            self.close(path)
 
-def _cmd_ingest_online(args) -> int:
+
+def _cmd_ingest_online(args, collectors: list[str]) -> int:
     from explorer.ingest.backends import BackendUnavailable
-    from explorer.ingest.online import ingest_online
+    from explorer.ingest.online import OnlineError, ingest_online
 
-    if not (args.collector and args.start and args.end):
+    if not (collectors and args.start and args.end):
         print("bgp-explorer ingest: an online ingest needs --collector, --start and --end", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -143,11 +171,13 @@ def _cmd_ingest_online(args) -> int:
         return EXIT_USAGE
     try:
         with Store(store_path(args)) as store:
-            outcomes = list(ingest_online(store, args.collector, start, end, filter_text=args.filter))
+            return _report(args, lambda on_progress: ingest_online(
+                store, collectors, start, end, filter_text=args.filter, broker_url=args.broker_url,
+                on_progress=on_progress))
     except BackendUnavailable as exc:
         print(f"bgp-explorer ingest: the online form needs pybgpstream, which is not available here: {exc}",
               file=sys.stderr)
         return EXIT_FAILED
-    for o in outcomes:
-        print(_outcome_line(o))
-    return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
+    except OnlineError as exc:
+        print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED

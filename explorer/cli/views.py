@@ -36,7 +36,7 @@ from explorer.timeutil import parse_duration, parse_time
 PICTURES = (".png", ".svg", ".pdf")
 DATA = (".csv", ".json")
 DEMO_BRIEFING = "kp-2014-12.briefing.json"     # in resources/: what `export --demo` shows
-BY_MODE = {"upstream": "upstream", "peers": "prefix", "slash24": "total"}
+BY_MODE = {"upstream": "upstream", "share": "share", "peers": "prefix", "slash24": "total"}
 
 
 def add_commands(sub, store_opts) -> None:

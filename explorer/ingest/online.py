@@ -5,9 +5,10 @@ The only code path that opens a network connection, and only when the user asks 
 (CAIDA's, or the one ``broker_url`` names) which archive files cover the window, reads them, and
 merges their records in time order; here they are sorted back into their files (collector, type,
 dump time), and each file goes through the same code as a local one: its elements staged as the
-store's columns in chunks (``reader.stage``), its record (``pipeline.file_record``, with the same
-verdict), and the same batches of transactions (``pipeline.Batcher``). The bgpstream filter goes
-to libbgpstream as text; its file clauses choose the collectors, projects and types asked for.
+store's columns in chunks (``reader.stage_rows``), its record (``pipeline.file_record``, with the
+same verdict), and the same batches of transactions (``pipeline.Batcher``). The filter's file
+clauses choose the record types asked for and the files kept; its element clauses are tested per
+element, so that the sessions' state changes stay whatever the filter (as a local file's do).
 
 A file's identity is ``bgpstream://project/collector/type/dump_time`` (its sha256 stands in for the
 content's), so a second run over the same window adds nothing. A RIB dump cut by the window (its
@@ -65,6 +66,7 @@ class _Dump:
     columns: tuple = field(default_factory=lambda: ([], [], [], [], [], []))
     read: FileRead | None = None
     started: float = field(default_factory=time.perf_counter)
+    first_time_us: int | None = None    # the first record's time: a RIB dump's snapshot, as a local file's walk gives it
 
     @property
     def ident(self) -> str:
@@ -84,13 +86,16 @@ def ingest_online(store: Store, collectors: list[str], start: int, end: int, *, 
         (names,) = kinds
         if len(names) == 1:
             options["record_type"] = "ribs" if "rib" in names else "updates"
-    if flt is not None and flt.element_text():
-        options["filter"] = flt.element_text()
+    # The element clauses are tested here, not handed to libbgpstream: its filter drops the
+    # sessions' state changes with the elements, and a state change ends routes (intervals.py),
+    # as a local file's header walk keeps them whatever the filter.
+    matches = flt.matches if flt is not None and flt.has_element_clauses else None
     stream = pybgpstream.BGPStream(data_interface="broker", **options)
     stream.set_data_interface_option("broker", "url", broker_url or CAIDA_BROKER)
     staging = tempfile.mkdtemp(prefix="bgp-explorer-online-")
     batcher = Batcher(store, together, filter_key)
     open_dumps: dict[tuple, _Dump] = {}
+    made = 0
     try:
         records = _records(stream)
         for rec in records:
@@ -100,9 +105,10 @@ def ingest_online(store: Store, collectors: list[str], start: int, end: int, *, 
                 # a newer file of the same collector and type: the older one is complete
                 for other in [k for k in open_dumps if k[:3] == key[:3] and k[3] < key[3]]:
                     yield from _finish(store, open_dumps.pop(other), batcher, flt, filter_key)
-                dump = open_dumps[key] = _Dump(*key, out=os.path.join(staging, f"{len(os.listdir(staging))}.arrow"))
+                made += 1
+                dump = open_dumps[key] = _Dump(*key, out=os.path.join(staging, f"{made}.arrow"))
                 yield Started(dump.ident, 0)
-            _add_record(dump, rec, on_progress)
+            _add_record(dump, rec, on_progress, matches)
         for key in list(open_dumps):
             yield from _finish(store, open_dumps.pop(key), batcher, flt, filter_key)
         yield from batcher.flush()
@@ -124,7 +130,7 @@ def _records(stream) -> Iterator:
                           "again to finish") from None
 
 
-def _add_record(dump: _Dump, rec, on_progress) -> None:
+def _add_record(dump: _Dump, rec, on_progress, matches) -> None:
     status = str(rec.status)
     if status != "valid":
         if status in ("unknown", "outside-time-interval", "outside time interval"):
@@ -133,6 +139,8 @@ def _add_record(dump: _Dump, rec, on_progress) -> None:
             dump.problems.append(f"record {dump.records + 1:,} is {status}")
         return
     dump.records += 1
+    if dump.first_time_us is None:
+        dump.first_time_us = int(round(rec.time * 1e6))
     ts, et, ip, asn, pfx, path = dump.columns
     for elem in rec:
         kind = elem.type
@@ -143,6 +151,9 @@ def _add_record(dump: _Dump, rec, on_progress) -> None:
                                            _STATES.get(str(fields.get("new-state")).lower(), 0)))
             continue
         if kind not in ("R", "A", "W"):
+            continue
+        if matches is not None and not matches(kind, int(elem.peer_asn), fields["prefix"], fields.get("as-path"),
+                                               list(fields.get("communities") or ()) or None):
             continue
         ts.append(elem.time)
         et.append(kind)
@@ -170,7 +181,7 @@ def _flush_columns(dump: _Dump) -> None:
     if dump.read is None:
         dump.read = FileRead(scan=None, backend="bgpstream")
     rib = dump.type == "rib"
-    stage_rows(dump.read, batch, dump.collector, rib, dump.dump_time * 1_000_000 * 4, dump.out)
+    stage_rows(dump.read, batch, dump.collector, rib, (dump.first_time_us or dump.dump_time * 1_000_000) * 4, dump.out)
     dump.columns = ([], [], [], [], [], [])
 
 
@@ -194,7 +205,7 @@ def _finish(store: Store, dump: _Dump, batcher: Batcher, flt, filter_key) -> Ite
     changes = dump.states
     read.scan = ScanResult(
         path=dump.ident, compression="none", size=0, records=dump.records, record_types={}, kind=kind,
-        first_ts_us=dump.dump_time * 1_000_000 if kind == "rib" else read.first_ts_us,
+        first_ts_us=dump.first_time_us if kind == "rib" else read.first_ts_us,
         last_ts_us=read.last_ts_us, state_changes=changes, truncated=False,
         damaged_at=0 if dump.problems else None, damaged_record=None,
         problem=(f"libbgpstream reports {problem}" if problem else None),

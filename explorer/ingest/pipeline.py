@@ -5,8 +5,8 @@ elements)`` as elements are read, so the command line draws bars and the window 
 dialog from the same code.
 
 Work is split by what holds Python's lock. ``jobs`` parser processes each walk a file's MRT
-headers and decode it (``reader.read_file``) into an Arrow IPC file in a temporary folder,
-largest files first. This process gathers parsed files into batches (a few million rows, or a
+headers and decode it (``reader.read_file``) into an Arrow IPC file in a temporary folder, in the
+order the files are named. This process gathers parsed files into batches (a few million rows, or a
 few hundred files) and stores each batch, with the routes it changes, in one transaction
 (``imports.store_batch``), while the parsers go on: the open routes are read once a batch.
 
@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -226,8 +226,6 @@ def _read(path: str, out: str, collector: str, backend: str, filter_text: str | 
 
 
 def _run(store, todo: list[Source], filter_key, backend, jobs, on_progress, together):
-    if jobs > 1:
-        todo = sorted(todo, key=lambda f: f.size, reverse=True)   # largest first: no idle tail
     staging = _staging_folder()
     # The parsers each need a core; DuckDB gets the rest.
     threads = store.con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -237,18 +235,25 @@ def _run(store, todo: list[Source], filter_key, backend, jobs, on_progress, toge
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(progress,))
     group = Batcher(store, together, filter_key)
     try:
-        pending: dict[Future, Source] = {}
+        # Files are read in the order named (a folder's files sorted by name: an archive's time order)
+        # and stored in that order, so that a batch's routes follow the routes already derived: a
+        # file stored after a later one makes its session's later routes be derived again.
+        futures: list[tuple[Future, Source]] = []
         for i, f in enumerate(todo):
             f.staged = os.path.join(staging, f"{i}.arrow")
-            pending[pool.submit(_read, str(f.path), f.staged, f.collector, backend, filter_key)] = f
+            futures.append((pool.submit(_read, str(f.path), f.staged, f.collector, backend, filter_key), f))
             yield Started(f.name, f.size)
-        while pending:
-            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        at = 0
+        while at < len(futures):
+            wait([futures[at][0]], timeout=0.1)
             _drain(progress, on_progress)
-            for future in sorted(done, key=lambda fut: todo.index(pending[fut])):
-                f = pending.pop(future)
+            stored = False
+            while at < len(futures) and futures[at][0].done():
+                future, f = futures[at]
+                at += 1
+                stored = True
                 yield from group.offer(future, f, backend)
-            if not done and group.due():    # idle while the parsers work: store what waits
+            if not stored and group.due():  # idle while the parsers work: store what waits
                 yield from group.flush()
         yield from group.flush()
     except BaseException:
@@ -277,7 +282,7 @@ def _drain(progress, on_progress) -> None:
 def file_record(f: Source, read: FileRead, filter_key: str | None) -> FileRecord:
     """The file's row-to-be, from the parse and the header walk."""
     scan = read.scan
-    status, reason = verdict(scan, read.elements, read.backend)
+    status, reason = verdict(scan, read.elements, read.backend, filtered=filter_key is not None)
     for note in (read.fallback_note, read.unreadable_note):
         if note:
             reason = f"{reason} {note[0].upper()}{note[1:]}." if reason else note[0].upper() + note[1:] + "."

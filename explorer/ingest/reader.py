@@ -291,8 +291,9 @@ def _states(scan: ScanResult, collector: str) -> tuple[pa.Table, list[tuple[int,
     return table, list(sessions.values())
 
 
-def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | None]:
-    """The file's status and, unless all is well, one sentence on what was read and what was not."""
+def verdict(scan: ScanResult, elements: int, backend: str, filtered: bool = False) -> tuple[str, str | None]:
+    """The file's status and, unless all is well, one sentence on what was read and what was not.
+    ``filtered``: an element filter was in force, so no element passing it is no failure."""
     kept = f"kept the {elements:,} elements read before it"
     if scan.damaged_at is not None and backend == "bgpdump" and elements:
         return "failed", (f"{scan.problem.rstrip('.')}; bgpdump reads on past such a record and invents elements "
@@ -314,6 +315,8 @@ def verdict(scan: ScanResult, elements: int, backend: str) -> tuple[str, str | N
         if scan.kind == "rib" and not scan.has_peer_index:
             return "failed", (f"0 elements: {scan.records:,} RIB records but no PEER_INDEX_TABLE, so no entry "
                               "can be attributed to a peer")
+        if filtered and scan.damaged_at is None and not scan.truncated:
+            return "ok", f"no element of its {scan.records:,} records passes the filter"
         if scan.damaged_at is None and not scan.truncated:
             return "failed", f"0 elements: the {backend} backend decoded none of the {scan.records:,} records"
     if scan.damaged_at is not None:

@@ -105,14 +105,23 @@ def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str 
                                                    GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
             FROM ev
         )
-        SELECT {_prefixed('nx')},
-               CASE WHEN nx.kind = 2 THEN nx.start_key ELSE least(nx.next_k, r.reset_key) END AS end_key
-        FROM nx ASOF LEFT JOIN session_resets r ON r.session_id = nx.session_id AND r.reset_key > nx.start_key""")
+        , later AS (        -- events with a reset of their session after them: the few that need the as-of join
+            SELECT nx.* FROM nx JOIN (SELECT session_id, max(reset_key) AS m FROM session_resets GROUP BY 1) x
+              ON x.session_id = nx.session_id AND nx.start_key < x.m
+        )
+        SELECT {_prefixed('l')},
+               CASE WHEN l.kind = 2 THEN l.start_key ELSE least(l.next_k, r.reset_key) END AS end_key
+        FROM later l ASOF LEFT JOIN session_resets r ON r.session_id = l.session_id AND r.reset_key > l.start_key
+        UNION ALL
+        SELECT {_prefixed('nx')}, CASE WHEN nx.kind = 2 THEN nx.start_key ELSE nx.next_k END
+        FROM nx ANTI JOIN (SELECT session_id, max(reset_key) AS m FROM session_resets GROUP BY 1) x
+          ON x.session_id = nx.session_id AND nx.start_key < x.m""")
     counts = con.execute("SELECT count(*) FILTER (WHERE open), count(*) FILTER (WHERE NOT open) FROM _old").fetchone()
     if counts[0]:
         con.execute("DELETE FROM routes_open WHERE rowid IN (SELECT rid FROM _old WHERE open)")
-    if counts[1]:
-        con.execute("DELETE FROM routes WHERE rowid IN (SELECT rid FROM _old WHERE NOT open)")
+    if counts[1]:   # (the key condition lets the scan skip the row groups of earlier times)
+        con.execute("DELETE FROM routes WHERE end_key >= $1 AND rowid IN (SELECT rid FROM _old WHERE NOT open)",
+                    [k0])
     # In the order the parser staged them (see schema.py): what compresses best.
     con.execute(f"""INSERT INTO routes_open SELECT {_COLUMNS}, NULL FROM _derived WHERE end_key IS NULL
                     ORDER BY file_id, seq""")

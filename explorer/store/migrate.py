@@ -32,7 +32,11 @@ def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
         "collector": pa.array([s[1] for s in sessions], pa.string()),
         "peer_ip": pa.array([s[2] for s in sessions], pa.string()),
         "peer_asn": pa.array([s[3] for s in sessions], pa.uint64())}))
-    old = con.execute("SELECT prefix_id, prefix FROM prefixes").to_arrow_table() if _has(con, "prefixes") else None
+    old = None
+    if _has(con, "prefixes"):
+        r = con.execute("SELECT prefix_id, prefix FROM prefixes").fetchnumpy()
+        old = pa.table({"prefix_id": pa.array(r["prefix_id"].astype(np.int64)), "prefix": pa.array(list(r["prefix"]),
+                                                                                                   pa.string())})
     texts = old.column("prefix") if old is not None else pa.array([], pa.string())
     new = prefix_ids(texts).to_numpy() if len(texts) else np.array([], dtype=np.int64)
     con.register("_pmap", pa.table({"old": old.column("prefix_id").cast(pa.int64()) if old is not None

@@ -17,8 +17,9 @@ from explorer.store.imports import KEPT        # statuses whose content is in th
 US = 1_000_000
 OPEN = 2**62                    # end (microseconds) of a route still held at the end of the data
 
-__all__ = ["KEPT", "KEPT_SQL", "KeptFiles", "RouteRows", "files_stamp", "kept_files", "kept_span", "kept_summary",
-           "origin_prefixes", "routes_during", "session_ids", "status_counts", "stored_prefix_ids"]
+__all__ = ["KEPT", "KEPT_SQL", "DataSpan", "KeptFiles", "RouteRows", "data_span", "files_stamp", "kept_files",
+           "first_element", "kept_span", "kept_summary", "origin_prefixes", "routes_during", "session_ids", "status_counts",
+           "stored_prefix_ids", "update_bins"]
 
 # the condition on ``files`` that selects them, for queries written here and in summary.py
 KEPT_SQL = "status IN (" + ", ".join(f"'{s}'" for s in KEPT) + ")"
@@ -57,6 +58,56 @@ def kept_summary(con) -> KeptFiles:
                      sessions)
 
 
+@dataclass(frozen=True)
+class DataSpan:
+    """What the kept files cover, in microseconds (None when no file says)."""
+
+    first_rib: int | None           # the snapshot of the earliest complete RIB dump (unfiltered, read whole)
+    first: int | None               # the earliest element of any file
+    last: int | None                # the latest element of any file
+
+
+def data_span(con) -> DataSpan:
+    """The earliest complete RIB dump and the first and last elements of the kept files: before the
+    first, the store knows no route; after the last, it knows nothing new. A complete RIB dump is the
+    one the intervals let set the state (``intervals.py``: kind rib, status ok, no filter)."""
+    row = con.execute(f"""
+        SELECT epoch_us(min(snapshot_ts) FILTER (WHERE kind = 'rib' AND status = 'ok' AND filter IS NULL)),
+               epoch_us(min(first_ts)), epoch_us(max(last_ts))
+        FROM files WHERE {KEPT_SQL}""").fetchone()
+    return DataSpan(*(None if v is None else int(v) for v in row))
+
+
+def first_element(con, prefix_ids: np.ndarray, hi_us: int) -> int | None:
+    """The time (microseconds) of the earliest element (RIB entry, announcement or withdrawal) to
+    ``prefix_ids`` at or before ``hi_us``, or None."""
+    ids = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
+    row = con.execute("""
+        SELECT min(k) // 4 FROM (
+            SELECT min(start_key) AS k FROM routes SEMI JOIN ids ON prefix_id = pid WHERE start_key <= $hi
+            UNION ALL
+            SELECT min(start_key) FROM routes_open SEMI JOIN ids ON prefix_id = pid WHERE start_key <= $hi)""",
+                      {"hi": 4 * int(hi_us) + 3}).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def update_bins(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, bin_us: int) -> dict[str, np.ndarray]:
+    """Announcements (kind 1) and withdrawals (kind 2) to ``prefix_ids`` at times in [lo_us, hi_us], per
+    bin ``floor(t / bin_us)`` and kind: ``bin``, ``kind``, ``n``, and the ``first`` and ``last`` time
+    (microseconds) in each."""
+    ids = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
+    params = {"lo": 4 * int(lo_us), "hi": 4 * int(hi_us) + 3, "bin": int(bin_us)}
+    r = con.execute("""
+        SELECT (start_key // 4) // $bin AS bin, kind, count(*) AS n, min(start_key // 4) AS first,
+               max(start_key // 4) AS last
+        FROM (SELECT prefix_id, kind, start_key FROM routes WHERE kind > 0 AND start_key >= $lo AND start_key <= $hi
+              UNION ALL
+              SELECT prefix_id, kind, start_key FROM routes_open WHERE kind > 0 AND start_key >= $lo AND start_key <= $hi)
+        SEMI JOIN ids ON prefix_id = pid
+        GROUP BY ALL ORDER BY bin, kind""", params).fetchnumpy()
+    return {c: np.asarray(r[c], np.int64) for c in ("bin", "kind", "n", "first", "last")}
+
+
 def status_counts(con) -> dict[str, int]:
     """Files per status, every status (kept or not)."""
     return dict(con.execute("SELECT status, count(*) FROM files GROUP BY status ORDER BY status").fetchall())
@@ -88,21 +139,34 @@ class RouteRows:
     end: np.ndarray
 
 
+def arrow_table(con, sql: str, params=None, **tables: pa.Table) -> pa.Table:
+    """A query's result as an Arrow table, without the copy DuckDB makes of a DB-API result: on a
+    cursor of its own (the caller's connection may hold a result not read to its end), with
+    ``tables`` registered under their names."""
+    cur = con.cursor()
+    try:
+        for name, table in tables.items():
+            cur.register(name, table)
+        return cur.sql(sql, params=params).to_arrow_table()
+    finally:
+        cur.close()
+
+
 def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int) -> RouteRows:
     """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end).
 
     Reads the two tables on their ordering keys (microseconds * 4 + phase), so DuckDB's zone maps
     skip the row groups of other times; a route covers t when start_key <= 4t + 3 < end_key.
     """
-    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
+    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
-    table = con.execute("""
+    table = arrow_table(con, """
         SELECT session_id, prefix_id, path, start_key // 4 AS s, end_key // 4 AS e
         FROM routes SEMI JOIN scope ON prefix_id = pid
         WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
         UNION ALL
         SELECT session_id, prefix_id, path, start_key // 4, $open::BIGINT FROM routes_open SEMI JOIN scope ON prefix_id = pid
-        WHERE start_key <= $hi""", params).to_arrow_table()
+        WHERE start_key <= $hi""", params, scope=scope)
     path = table.column("path").combine_chunks().dictionary_encode()
     return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
                      path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),

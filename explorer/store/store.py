@@ -35,7 +35,13 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not read_only and self.path.exists() and self.path.stat().st_size:
             _check_before_writing(self.path)
-        self.con = _connect(self.path, read_only)
+        creating = not self.path.exists()
+        try:
+            self.con = _connect(self.path, read_only)
+        except BaseException:
+            if creating:
+                _remove_new_store(self.path)
+            raise
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         try:
@@ -43,6 +49,8 @@ class Store:
             _guarded(self.path, self._check_schema)
         except BaseException:
             self.con.close()
+            if creating:        # a store whose creation failed (a full disk) is not left as an empty file
+                _remove_new_store(self.path)
             raise
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -160,6 +168,14 @@ class Reader:
         self.con.close()
 
 
+def _remove_new_store(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
@@ -171,6 +187,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             raise StoreLockedError(
                 f"{path} is open for writing in another program{holder}. Close it, or wait for its import "
                 "to finish; nothing was changed.") from None
+        if "No space left" in text:
+            raise StoreError(f"No space left on the disk holding {path}: the store could not be written there; "
+                             "nothing was kept. Free some space, or use another store with --store.") from None
         raise StoreError(f"Cannot open {path}: {text}") from None
     except duckdb.Error as exc:
         raise StoreError(f"Cannot open {path} as a store: {exc}") from None
@@ -206,6 +225,9 @@ def _guarded(path: Path, check) -> None:
     try:
         check()
     except duckdb.Error as exc:
+        if "No space left" in str(exc):
+            raise StoreError(f"No space left on the disk holding {path}: the store could not be written there; "
+                             "nothing was kept. Free some space, or use another store with --store.") from None
         raise StoreDamagedError(f"{path} cannot be read as a store ({_first_line(exc)}); nothing was changed. "
                                 "Restore it from a copy, or use another store with --store.") from None
 

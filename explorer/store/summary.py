@@ -27,6 +27,8 @@ def store_summary(store: Store) -> dict:
     rib, ann, wd = one(f"""SELECT coalesce(sum(rib_entries), 0), coalesce(sum(announcements), 0),
                                   coalesce(sum(withdrawals), 0) FROM files WHERE {KEPT_SQL}""")
     first, last = one("SELECT min(first_ts), max(last_ts) FROM files")
+    read_by = dict(con.execute(f"""SELECT backend, count(*) FROM files WHERE {KEPT_SQL} GROUP BY 1
+                                   ORDER BY 2 DESC, 1""").fetchall())
     counts = one("""SELECT (SELECT count(*) FROM sessions),
                            (SELECT approx_count_distinct(path) FROM (SELECT path FROM routes_open
                                                                      UNION ALL SELECT path FROM routes)),
@@ -38,6 +40,7 @@ def store_summary(store: Store) -> dict:
         "schema_version": store.schema_version,
         "bytes": store.path.stat().st_size if store.path.exists() else 0,
         "files": files,
+        "read_by": read_by,                         # backend -> files whose elements it read
         "collectors": collectors,
         "sessions": counts[0],
         "prefixes": {"ipv4": v4, "ipv6": v6},

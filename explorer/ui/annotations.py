@@ -1,7 +1,8 @@
 """Notes pinned to the timeline: a dashed line at an instant, or a shaded span, each with its text.
 
-The layer draws on the timeline's main plot and draws again after the plot is rebuilt (a new view
-clears it); the notes themselves are plain ``Annotation`` objects that a briefing saves.
+The layer draws on the timeline's main plot, at the pane's x (seconds since its origin), each text to
+the right of its line, and draws again after the plot is rebuilt (a new view clears it); the notes
+themselves are plain ``Annotation`` objects that a briefing saves.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ _LABEL_HEIGHTS = (0.6, 0.45, 0.3, 0.15)
 
 
 class AnnotationLayer:
-    def __init__(self, plot: pg.PlotItem):
-        self.plot = plot
+    def __init__(self, pane):
+        self.pane = pane                    # the TimelinePane: its main plot, origin and text size
+        self.plot: pg.PlotItem = pane.main
+        pane.on_relayout.append(self.place)
         self.notes: list[Annotation] = []
         self.items: list = []
 
@@ -36,17 +39,36 @@ class AnnotationLayer:
             if item.scene() is not None:
                 self.plot.removeItem(item)
         self.items = []
+        o = self.pane.origin
         for i, note in enumerate(self.notes):
             if note.end is not None:
-                span = pg.LinearRegionItem(values=(note.start, note.end), movable=False,
+                span = pg.LinearRegionItem(values=(note.start - o, note.end - o), movable=False,
                                            brush=pg.mkBrush(31, 78, 156, 35), pen=pg.mkPen(INK, width=1))
                 span.setZValue(-5)
                 self._add(span)
-            line = pg.InfiniteLine(pos=note.start, angle=90, movable=False,
+            line = pg.InfiniteLine(pos=note.start - o, angle=90, movable=False,
                                    pen=pg.mkPen(INK, width=2, style=Qt.PenStyle.DashLine),
-                                   label=note.text, labelOpts={"position": _LABEL_HEIGHTS[i % len(_LABEL_HEIGHTS)], "color": INK, "movable": False,
+                                   label=note.text, labelOpts={"position": _LABEL_HEIGHTS[i % len(_LABEL_HEIGHTS)],
+                                                               "color": INK, "movable": False,
+                                                               "anchors": [(0, 0.5), (0, 0.5)],    # right of the line
                                                                "fill": pg.mkBrush(255, 255, 255, 220)})
+            line.label.setFont(self.pane.font(12))
             self._add(line)
+        self.place()
+
+    def place(self) -> None:
+        """Each note's text to the right of its line; to its left only where the right has no room."""
+        vb = self.plot.getViewBox()
+        (lo, hi), width = vb.viewRange()[0], float(vb.width() or 0)
+        if width <= 0 or hi <= lo:
+            return
+        for item in self.items:
+            if isinstance(item, pg.InfiniteLine):
+                item.label.setFont(self.pane.font(12))          # the pane's text size (presentation mode)
+                px = (item.value() - lo) / (hi - lo) * width
+                right = px + item.label.boundingRect().width() + 4 <= width
+                item.label.anchors = [(0, 0.5), (0, 0.5)] if right else [(1, 0.5), (1, 0.5)]
+                item.label.updatePosition()
 
     def _add(self, item) -> None:
         self.plot.addItem(item, ignoreBounds=True)

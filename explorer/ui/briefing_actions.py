@@ -23,8 +23,9 @@ class BriefingActions:
         self.window = window
         self.notes: list[Annotation] = []
         self.title = ""                                 # the open briefing's, for saving and exports
-        self.layer = AnnotationLayer(window.timeline.main)
-        self.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1)], replay=window.replay,
+        self.layer = AnnotationLayer(window.timeline)
+        self.presentation = Presentation(window, hide=[window.topbar, window.outer.widget(1), window.timeline.footer],
+                                         replay=window.replay,
                                          halves=window.views)
         menu = window.menuBar().addMenu("&Briefing")
         menu.addAction("&Note at the cursor...", lambda: self._note(window.state.cursor, None))
@@ -42,8 +43,10 @@ class BriefingActions:
         self.layer.set(self.notes)
 
     def view_shown(self) -> None:
-        """A new view cleared the timeline's plot: draw the notes again."""
+        """A new view cleared the timeline's plot: draw the notes again (and say the new view's title
+        when presenting)."""
         self.layer.redraw()
+        self.presentation.refresh()
 
     def briefing(self, title: str | None = None) -> Briefing:
         """What the window shows, as a briefing: the view, the notes and the store's files."""
@@ -100,7 +103,7 @@ class BriefingActions:
             w.statusBar().showMessage(f"Saved {path}", 8000)
 
     def _export(self) -> None:
-        from explorer.ui.export import ExportError, export_widget
+        from explorer.ui.export import ExportError, export_widget, hints
         from explorer.ui.slides import slide_for
 
         w = self.window
@@ -108,7 +111,7 @@ class BriefingActions:
         if not path:
             return
         try:
-            export_widget(w.views, slide_for(w, w.store, self.title or None), path)
+            export_widget(w.views, slide_for(w, w.store, self.title or None), path, hide=hints(w))
         except ExportError as exc:
             w.show_error(str(exc))
             return

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QToolTip, QVBoxLayout, QWidget
 
 from explorer.analysis.aggregate import FoldAt, Folding, fold
 from explorer.registry.asname import short_name
-from explorer.viewmodel.graph import GraphAt, edges_drawn, node_texts
+from explorer.viewmodel.graph import GraphAt, edges_drawn, key_texts, node_texts
 from explorer.viewmodel.graph_scene import R_MAX, Scene, scene_for
 from explorer.viewmodel.view import ViewData
 from explorer.ui.style import ABSENT, FOREGROUND, HIGHLIGHT, LOST, ROLE_COLOURS, utc
@@ -161,7 +161,7 @@ class GraphPane(QWidget):
             self.scene, self.pos = None, np.zeros((0, 2))
         else:
             self.scene = scene_for(f, self.drawn, self._boxes(), self.texts, self._measure,
-                                   float(self.plot.width()), float(self.plot.height()))
+                                   float(self.plot.width()), float(self.plot.height()), key_texts(f))
             self.pos = self.scene.centre
             self._paths = {e: self._path(c) for e, c in self.scene.curves.items()}
         self.plot.update()
@@ -247,7 +247,11 @@ class GraphPane(QWidget):
     # -- what tests and exports read: the placement in the canvas' pixels --------------------------------
 
     def label_rects(self) -> list[tuple[str, tuple[float, float, float, float]]]:
-        return [] if self.scene is None else [(lab.text, lab.rect) for lab in self.scene.labels]
+        """Every text drawn on the graph (the legend too) and its rectangle in the canvas' pixels."""
+        if self.scene is None:
+            return []
+        key = [(self.scene.key.text, self.scene.key.rect)] if self.scene.key is not None else []
+        return key + [(lab.text, lab.rect) for lab in self.scene.labels]
 
     def node_rects(self) -> list[tuple[float, float, float, float]]:
         return [] if self.scene is None else self.scene.node_rects()
@@ -390,6 +394,14 @@ class GraphPane(QWidget):
         f, now = self.folding, self.now
         p.setFont(self._font())
         back = QColor(255, 255, 255, 215)
+        if self.scene.key is not None:          # the legend: what sizes and strokes mean (exports carry it)
+            x, y, w, h = self.scene.key.rect
+            p.setPen(QPen(QColor("#c8c8c8"), 1))
+            p.setBrush(QColor(255, 255, 255, 235))
+            p.drawRoundedRect(QRectF(x, y, w, h), 3, 3)
+            p.setPen(QColor(FOREGROUND))
+            p.drawText(QRectF(x + 2, y, w - 2, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       self.scene.key.text)
         for lab in self.scene.labels:
             x, y, w, h = lab.rect
             rect = QRectF(x, y, w, h)

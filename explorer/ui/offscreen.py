@@ -91,9 +91,9 @@ def render_export(store, state: ViewState, out: Path, *, view: str = "both", siz
         raise ValueError(f"view {view!r}: one of {', '.join(VIEWS)}")
     from PySide6.QtCore import QSize
 
-    from explorer.ui.export import export_widget
+    from explorer.ui.export import export_widget, hints
     from explorer.ui.slides import slide_for
 
     with offscreen_window(store, state, size, note, annotations or ()) as w:
         pane = {"both": w.views, "graph": w.graph_pane, "timeline": w.timeline}[view]
-        return export_widget(pane, slide_for(w, store, title, view), out, QSize(*size), scale)
+        return export_widget(pane, slide_for(w, store, title, view), out, QSize(*size), scale, hide=hints(w))

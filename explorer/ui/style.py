@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from explorer.timeutil import duration_text
+
 ROLE_COLOURS = {
     "origin": "#7b3294",        # the scope's own ASes
     "upstream": "#e66101",      # the AS just before the origin
@@ -15,6 +17,7 @@ LOST = "#d7191c"                # adjacency held at the window's start, gone at 
 HIGHLIGHT = "#ffb000"
 OUTAGE = (215, 25, 28, 45)
 INSTABILITY = (230, 97, 1, 60)
+UNKNOWN = (120, 120, 120, 55)   # spans whose routing state the store does not know
 SERIES = ["#e66101", "#5e3c99", "#1b9e77", "#4c72b0", "#b2abd2", "#fdb863", "#66a61e", "#e7298a",
           "#a6761d", "#666666"]
 BACKGROUND = "w"
@@ -27,13 +30,9 @@ def utc(seconds: int, with_seconds: bool = False) -> str:
     return datetime.fromtimestamp(int(seconds), tz=timezone.utc).strftime(fmt) + " UTC"
 
 
-def duration(seconds: int) -> str:
-    seconds = int(seconds)
-    d, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    parts = [f"{d} d" if d else "", f"{h} h" if h else "", f"{m} min" if m else "", f"{s} s" if s and not d else ""]
-    return " ".join(p for p in parts if p) or "0 s"
+def duration(seconds: float) -> str:
+    """'9 h 31 min' (``timeutil.duration_text``: the command line says it the same way)."""
+    return duration_text(seconds)
 
 
 def as_label(asn: int, names: dict[int, str]) -> str:

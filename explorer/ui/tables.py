@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeWidget, QTreeWidgetItem
 
 from explorer.viewmodel.view import ViewData
 from explorer.viewmodel.graph import GraphAt
-from explorer.ui.style import as_label, duration, utc
+from explorer.timeutil import clock, day
+from explorer.ui.style import as_label, duration
 
 HEADERS = ["prefix", "peer sessions", "visible", "via upstream"]
 
@@ -104,31 +105,73 @@ class PrefixTable:
         return [self.model.prefixes[int(i)] for i in self.model.rows]
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
 class EventsTable:
-    """Outages and instability; activating a row moves the cursor to its start."""
+    """Outages and instability, at their exact times; under each outage its prefixes, each with its own
+    withdrawal and return. Activating a row moves the cursor to its start."""
+
+    HEADERS = ["event", "start (UTC)", "end (UTC)", "duration", "what", "prefixes", "/24s", "depth"]
+    OPEN_UP_TO = 8          # an outage of this many prefixes or fewer shows them at once
 
     def __init__(self, on_activate):
-        self.widget = _table(["event", "start (UTC)", "end (UTC)", "duration", "prefixes", "/24s", "depth"])
+        self.widget = QTreeWidget()
+        self.widget.setColumnCount(len(self.HEADERS))
+        self.widget.setHeaderLabels(self.HEADERS)
         self.widget.setObjectName("eventsTable")
-        self.widget.cellDoubleClicked.connect(lambda r, _c: on_activate(self.starts[r]))
+        self.widget.setRootIsDecorated(True)
+        self.widget.setUniformRowHeights(True)
+        self.widget.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.widget.header().setStretchLastSection(True)
+        self.widget.itemDoubleClicked.connect(lambda item, _c: on_activate(item.data(0, Qt.ItemDataRole.UserRole)))
         self.starts: list[int] = []
 
     def show(self, d: ViewData) -> None:
-        self.widget.setRowCount(len(d.events))
+        self.widget.clear()
         self.starts = [e.start for e in d.events]
-        for r, e in enumerate(d.events):
-            values = [e.kind, utc(e.start), utc(e.end), duration(e.duration_s), e.prefixes, e.slash24,
-                      f"{e.depth:.0%}" if e.kind == "outage" else f"x{e.depth:.0f} updates"]
-            for c, v in enumerate(values):
-                self.widget.setItem(r, c, QTableWidgetItem(str(v)))
+        for e in d.events:
+            row = QTreeWidgetItem(event_row(e))
+            row.setData(0, Qt.ItemDataRole.UserRole, e.start)
+            for p in e.by_prefix:
+                child = QTreeWidgetItem(prefix_row(p))
+                child.setData(0, Qt.ItemDataRole.UserRole, -(-p.start_us // 1_000_000))
+                row.addChild(child)
+            self.widget.addTopLevelItem(row)
+            row.setExpanded(len(e.by_prefix) <= self.OPEN_UP_TO)
+
+    def rows(self) -> list[list[str]]:
+        """The text of every row, prefixes under their outage (for tests and the PDF's page of events)."""
+        out = []
+        for i in range(self.widget.topLevelItemCount()):
+            item = self.widget.topLevelItem(i)
+            out.append([item.text(c) for c in range(len(self.HEADERS))])
+            out += [[item.child(j).text(c) for c in range(len(self.HEADERS))] for j in range(item.childCount())]
+        return out
+
+
+def event_row(e) -> list[str]:
+    depth = f"{e.depth:.0%}" if e.kind == "outage" else f"x{e.depth:.0f} updates"
+    return [e.kind, when_text(e.start_us), when_text(e.end_us) + ("" if e.restored else " (not back)"),
+            duration(e.duration_s), e.what, f"{e.prefixes:,}", f"{e.slash24:,}", depth]
+
+
+def prefix_row(p) -> list[str]:
+    how = "withdrawn" if p.all_withdrawn else "below the visibility threshold"
+    return ["  prefix", "  " + when_text(p.start_us), when_text(p.end_us) + ("" if p.restored else " (not back)"),
+            duration((p.end_us - p.start_us) / 1e6), f"{p.prefix} {how}", "", "", ""]
+
+
+def event_rows(events, prefixes_each: int = 50) -> list[list[str]]:
+    """The events as the table shows them, headers first, each outage's prefixes under it (at most
+    ``prefixes_each``, then how many more)."""
+    rows = [list(EventsTable.HEADERS)]
+    for e in events:
+        rows.append(event_row(e))
+        rows += [prefix_row(p) for p in e.by_prefix[:prefixes_each]]
+        if len(e.by_prefix) > prefixes_each:
+            rows.append(["", "", "", "", f"... and {len(e.by_prefix) - prefixes_each:,} more prefixes (the JSON "
+                                         "of `bgp-explorer events` lists them all)", "", "", ""])
+    return rows
+
+
+def when_text(us: int) -> str:
+    """'Mon 22 Dec 16:15' (seconds when not on a minute)."""
+    return f"{day(us)} {clock(us)}"

@@ -25,6 +25,7 @@ from explorer.ui import queries
 from explorer.ui.briefing_actions import BriefingActions
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
+from explorer.ui.presentation import TEXT_SCALE
 from explorer.ui.replay import Replay
 from explorer.ui.style import utc
 from explorer.ui.tables import EventsTable, PrefixTable
@@ -106,6 +107,8 @@ class ExplorerWindow(QMainWindow):
         self._ask_status()
         self._menus()
         self.briefing = BriefingActions(self)       # notes, briefing files, exports, presentation mode
+        self.briefing.presentation.toggled.connect(     # the graph's labels grow with every other text
+            lambda on: self.graph_pane.set_text_scale(TEXT_SCALE if on else 1.0))
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -116,7 +119,8 @@ class ExplorerWindow(QMainWindow):
         file.addAction("&Quit", self.close)
         view = self.menuBar().addMenu("&View")
         group = QActionGroup(self)
-        for mode, text in (("upstream", "Visible prefixes by &upstream"), ("peers", "&Peers per prefix"),
+        for mode, text in (("upstream", "Visible prefixes by &upstream"),
+                           ("share", "Each upstream's &share of the routes"), ("peers", "&Peers per prefix"),
                            ("slash24", "Visible &/24s")):
             act = QAction(text, self, checkable=True)
             act.setData(mode)

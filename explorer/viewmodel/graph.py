@@ -99,6 +99,15 @@ def node_texts(f: Folding, names: dict[int, str]) -> list[list[str]]:
     return out
 
 
+def key_texts(f: Folding) -> list[str]:
+    """The graph's legend, as it may be drawn in a corner: longest first, lines joined by newlines."""
+    sizes = "size, width: routes now"
+    lost = "ring, dashes: at the start, not now"
+    group = "box: a group of that many ASes"
+    lines = [sizes, lost] + ([group] if f.folded else [])
+    return ["\n".join(lines), "\n".join(lines[:2]), sizes]
+
+
 def edges_drawn(f: Folding) -> list[int]:
     """The edges a view draws: all of a whole graph; of a folded one, each node's ``EDGES_DRAWN``
     heaviest edges toward the origin and toward the peer (over the window), so that every node shows

@@ -50,6 +50,7 @@ class Scene:
     curves: dict[int, list] = field(default_factory=dict)          # drawn edge -> its curve, to paint (``curve``)
     labels: list[Label] = field(default_factory=list)
     unlabelled: list[int] = field(default_factory=list)
+    key: Label | None = None                    # what sizes and strokes mean, in a corner free of nodes
 
     def node_rects(self) -> list[tuple[float, float, float, float]]:
         return [(float(c[0] - h[0]), float(c[1] - h[1]), float(2 * h[0]), float(2 * h[1]))
@@ -67,11 +68,12 @@ class Scene:
 
 def build_scene(layout_pos: np.ndarray, layer: np.ndarray, bends: dict[int, np.ndarray], edges: np.ndarray,
                 drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, order: list[int],
-                width: float, height: float) -> Scene:
+                width: float, height: float, key: list[list[str]] = ()) -> Scene:
     """``layout_pos``/``layer``: per node, from the layout (x = column, y = place in it); ``bends``: edge
     index -> layout points between its ends; ``edges``: (E, 2) node indices; ``drawn``: the edges to
     draw; ``boxes``: (N, 2) each node's largest size in pixels; ``texts``: per node, its label's texts,
-    longest first; ``measure``: text -> (width, height) in pixels; ``order``: nodes, first labelled first."""
+    longest first; ``measure``: text -> (width, height) in pixels; ``order``: nodes, first labelled first;
+    ``key``: the legend's texts (lines joined by newlines), longest first, placed before the labels."""
     n = len(layout_pos)
     half = np.asarray(boxes, float).reshape(-1, 2) / 2
     scene = Scene(width, height, np.zeros((n, 2)), half)
@@ -93,8 +95,30 @@ def build_scene(layout_pos: np.ndarray, layer: np.ndarray, bends: dict[int, np.n
     _unclutter(scene, edges, drawn)
     for e in drawn:                         # no curve leaves the pane: each stays within its control points
         scene.edges[e], scene.curves[e] = _inside(scene.edges[e], scene.curves[e], width, height)
+    scene.key = _key(scene, key, measure)
     _labels(scene, layer, texts, sizes, order)
     return scene
+
+
+def _key(scene: Scene, texts, measure) -> Label | None:
+    """The legend in the pane's corner (bottom left first) that touches no node and crosses fewest edges;
+    its longest text that fits there; none if no corner has room."""
+    W, H = scene.width, scene.height
+    boxes = np.hstack([scene.centre - scene.half - 2, scene.centre + scene.half + 2])
+    pts, owner = _edge_points(scene)
+    for text in texts:
+        lines = [measure(t) for t in text.split("\n")]
+        w, h = max(a for a, _ in lines), sum(b for _, b in lines)
+        corners = np.array([(PAD, H - PAD - h), (W - PAD - w, H - PAD - h), (PAD, PAD), (W - PAD - w, PAD)])
+        rects = np.hstack([corners, corners + (w, h)])
+        ok = (rects[:, 0] >= PAD) & (rects[:, 1] >= PAD) & (rects[:, 2] <= W - PAD) & (rects[:, 3] <= H - PAD)
+        if len(boxes):
+            ok &= ~_overlaps(rects, boxes).any(axis=1)
+        if ok.any():
+            cost = np.where(ok, _crossings(rects, pts, owner) * 3.0 + np.arange(4), np.inf)
+            x0, y0 = rects[int(np.argmin(cost)), :2]
+            return Label(-1, text, (float(x0), float(y0), float(w), float(h)))
+    return None
 
 
 # -- nodes ------------------------------------------------------------------------------------------------
@@ -336,6 +360,9 @@ def _labels(scene: Scene, layer, texts, sizes, order) -> None:
     W, H = scene.width, scene.height
     boxes = np.hstack([scene.centre - scene.half - 1.5, scene.centre + scene.half + 1.5])     # x0 y0 x1 y1
     placed = np.zeros((0, 4))
+    if scene.key is not None:
+        x, y, w, h = scene.key.rect
+        placed = np.array([[x, y, x + w, y + h]])
     pts, owner = _edge_points(scene)
     top = int(layer.max()) if len(layer) else 0
     for i in order:
@@ -424,7 +451,7 @@ def _crossings(rects: np.ndarray, pts: np.ndarray, owner: np.ndarray) -> np.ndar
 
 
 def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str]], measure, width: float,
-              height: float) -> Scene:
+              height: float, key: list[str] = ()) -> Scene:
     """``build_scene`` for a folding (``analysis.aggregate``): its layout is keyed by node key; labels are
     placed for the ASes first, heaviest first, then for the groups (whose boxes show their count anyway)."""
     lay = folding.layout
@@ -438,4 +465,4 @@ def scene_for(folding, drawn: list[int], boxes: np.ndarray, texts: list[list[str
             bends[e] = b
     order = sorted(range(len(keys)), key=lambda i: (folding.nodes[i].is_group, -folding.nodes[i].weight))
     return build_scene(lay.pos[rows] if len(rows) else np.zeros((0, 2)), lay.layer[rows] if len(rows) else rows,
-                       bends, folding.edges, drawn, boxes, texts, measure, order, width, height)
+                       bends, folding.edges, drawn, boxes, texts, measure, order, width, height, key)

@@ -2,8 +2,9 @@
 graph needs at any instant of it.
 
 ``load_view`` calls the same functions as the command line (``resolve_scope``, ``visibility``,
-``by_prefix``, ``by_upstream``, ``find_events``, ``route_times``), so the window and ``bgp-explorer
-visibility`` give the same numbers under the same definitions. It also keeps the scope's route
+``by_prefix``, ``by_upstream``, ``upstream_routes``, ``find_events``, ``route_times``), so the window
+and ``bgp-explorer visibility`` give the same numbers under the same definitions. Events carry their
+exact times (microseconds, from the routing changes), whatever the step the timeline is drawn at. It also keeps the scope's route
 intervals over the window in memory: ``viewmodel.graph.cursor_graph`` answers a cursor move from
 them without a store query, and the graph's folding and layout are computed once over every route of
 the window (``analysis.aggregate.fold``).
@@ -15,31 +16,72 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.analysis.coverage import Gap
 from explorer.analysis.definitions import Definitions, Window
-from explorer.analysis.events import find_events
 from explorer.analysis.aggregate import Folding, fold
+from explorer.analysis.events import changes, find_events, what
 from explorer.analysis.graph import RouteTimes, route_times
 from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
-from explorer.analysis.visibility import by_prefix, by_upstream, visibility
-from explorer.state import ViewState, parse_iso
+from explorer.analysis.visibility import by_prefix, by_upstream, upstream_routes, visibility
+from explorer.state import ViewState
+from explorer.timeutil import parse_time_us, span_text
 from explorer.registry.countries import country_name
 from explorer.registry.mapping import as_countries, as_names, mapping_for, prefix_countries
 from explorer.store.prefix_index import prefix_index
 
 
+US = 1_000_000
+
+
+@dataclass(frozen=True)
+class PrefixSpan:
+    """One prefix's own loss in an outage: from its withdrawal (or its fall below the threshold) to its return."""
+
+    prefix: str
+    start_us: int
+    end_us: int
+    restored: bool
+    all_withdrawn: bool
+
+
 @dataclass
 class Event:
     kind: str                   # 'outage' | 'instability'
-    start: int
-    end: int
+    start_us: int               # exact, from the routing changes
+    end_us: int
     prefixes: int
     slash24: int
     depth: float
+    restored: bool = True
+    baseline: int = 0
+    what: str = ""              # in words: 'all 4 prefixes withdrawn'
+    by_prefix: list[PrefixSpan] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, e: dict) -> "Event":
+        us = parse_time_us
+        spans = [PrefixSpan(p["prefix"], us(p["start"]), us(p["end"]), p["restored"], p["all_withdrawn"])
+                 for p in e.get("by_prefix", [])]
+        return cls(e["kind"], us(e["start"]), us(e["end"]), e["prefixes"], e["slash24"], e["depth"],
+                   e.get("restored", True), e.get("baseline_prefixes", 0), what(e), spans)
 
     @property
-    def duration_s(self) -> int:
-        return self.end - self.start
+    def start(self) -> int:
+        """The first whole second at or after the start: a cursor there shows the state it began."""
+        return -(-self.start_us // US)
+
+    @property
+    def end(self) -> int:
+        return -(-self.end_us // US)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_us - self.start_us) / US
+
+    def span(self) -> str:
+        """'Mon 22 Dec 16:15 - Tue 23 Dec 01:46 UTC (9 h 31 min)'."""
+        return span_text(self.start_us, self.end_us)
 
 
 @dataclass
@@ -54,6 +96,7 @@ class ViewData:
     visible_prefixes: np.ndarray
     visible_slash24: np.ndarray
     by_upstream: dict[int, np.ndarray]      # upstream AS -> prefixes visible through it
+    upstream_routes: dict[int, np.ndarray]  # upstream AS -> routes through it, every session (their shares)
     announcements: np.ndarray
     withdrawals: np.ndarray
     events: list[Event]
@@ -62,6 +105,14 @@ class ViewData:
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
     countries: dict[int, str] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)           # spans whose state the store does not know
+    scope_words: str = ""                                   # 'North Korea', '175.45.176.0/22', 'AS131279'
+
+    def unknown_at(self, t: float) -> Gap | None:
+        """The gap of the coverage holding instant t (seconds), if any."""
+        us = t * US
+        return next((g for g in self.gaps if (g.start <= us < g.end if g.kind == "before" else g.start < us <= g.end)),
+                    None)
 
     @property
     def paths(self) -> list[Hops]:
@@ -85,8 +136,9 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
         raise Cancelled()
     ids, peers, ff_peers = by_prefix(v)
     ups, up_grid = by_upstream(con, v)
-    events = [Event(e["kind"], parse_iso(e["start"]), parse_iso(e["end"]), e["prefixes"], e["slash24"], e["depth"])
-              for e in find_events(con, v)]
+    route_ups, route_grid = upstream_routes(v)
+    ch = changes(con, v)
+    events = [Event.from_dict(e) for e in find_events(con, v, ch)]
     threshold = v.threshold[ids][:, None]
     visible = (ff_peers >= threshold) & (ff_peers > 0)
 
@@ -99,11 +151,20 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     ff = sum(v.full_feed.counts.values())
     text = (f"{scope.describe()}; {defs.describe()}; {ff} full-feed session(s) in the window; a prefix counts under "
             f"each upstream (the AS before the origin) through which it is visible; bins of {state.step} s, state "
-            f"after every element <= t")
+            f"after every element <= t; events at the routing changes")
+    words = (country_name(scope.label) or scope.label if state.scope_kind == "country" else
+             as_label_text(int(scope.label[2:]), names) if state.scope_kind == "origin" else scope.label)
     return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
                     peers, visible, v.visible_prefixes, visible_slash24(scope, ids, visible),
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
-                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries)
+                    {int(u): route_grid[i] for i, u in enumerate(route_ups.tolist()) if route_grid[i].any()},
+                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries, ch.gaps, words)
+
+
+def as_label_text(asn: int, names: dict[int, str]) -> str:
+    """'AS131279 STAR-KP': the number and the first words of its name."""
+    name = (names.get(asn) or "").split(",")[0].split(" - ")[0]
+    return f"AS{asn} {name}".strip()
 
 
 def visible_slash24(scope, ids: np.ndarray, visible: np.ndarray, block: int = 64) -> np.ndarray:

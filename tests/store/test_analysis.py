@@ -133,21 +133,23 @@ def test_announcements_and_withdrawals_per_bin_equal_bgpdump_counts(ris2007):
 
 def test_instability_prefixes_and_slash24_equal_a_plain_count(ris2007):
     from explorer.analysis.events import instability
-    from explorer.timeutil import parse_time
+    from explorer.timeutil import parse_time_us
 
     store, lines = ris2007
     times = [int(f[1]) for f in lines]
     window = Window(min(times) - 300, max(times) + 60, 30)
     scope = resolve_scope(store.con, window, prefixes=["0.0.0.0/0"])
-    v = visibility(store.con, scope, window, Definitions(instability_factor=2, instability_min=5))
+    # issue 12: instability bins are a definition of their own (not the step), and a period runs from its
+    # first update to its last, both included, to the microsecond
+    v = visibility(store.con, scope, window, Definitions(instability_factor=2, instability_min=5, instability_bin=30))
     events = instability(store.con, v)
     assert events
     for e in events:
-        lo, hi = parse_time(e["start"]) * 1_000_000, parse_time(e["end"]) * 1_000_000
+        lo, hi = parse_time_us(e["start"]), parse_time_us(e["end"])
         touched = [p for (p,) in store.con.execute("""
             SELECT DISTINCT p.prefix FROM intervals i JOIN prefixes p USING (prefix_id)
-            WHERE p.af = 4 AND ((epoch_us(i.start_ts) > ? AND epoch_us(i.start_ts) <= ?)
-                                OR (epoch_us(i.end_ts) > ? AND epoch_us(i.end_ts) <= ?))""",
+            WHERE p.af = 4 AND ((epoch_us(i.start_ts) >= ? AND epoch_us(i.start_ts) <= ?)
+                                OR (epoch_us(i.end_ts) >= ? AND epoch_us(i.end_ts) <= ?))""",
                                                    [lo, hi, lo, hi]).fetchall()]
         blocks = set()
         for p in touched:

@@ -65,15 +65,29 @@ def test_visibility_by_prefix_and_upstream_json(capsys, et2015_store):
 
 
 def test_events_find_the_withdrawals_as_an_outage(capsys, et2015_store):
-    # announced at 02:01:47-48, withdrawn at 02:01:51.01, 02:01:55.11 and 02:01:55.33 (bgpdump -m)
+    # announced at 02:01:47-48, withdrawn at 1445565711.010749, 1445565715.113690 and 1445565715.327570; the
+    # file's last element at 1445565715.574100 (bgpdump -m). Issue 12: an outage starts at the routing change
+    # that takes the count under the threshold (the first withdrawal: 2 of 3 < 90%), to the microsecond, and
+    # lasts, not restored, until the data ends; each prefix has its own withdrawal.
     status, out, _ = run(capsys, "events", "--prefix", *WITHDRAWN, "--start", "2015-10-23T02:01:49Z",
                          "--end", "2015-10-23T02:02:10Z", "--step", "1", "--store", et2015_store)
     doc = json.loads(out)
     assert status == 0 and "full_feed" in doc["definitions"]
     outages = [e for e in doc["events"] if e["kind"] == "outage"]
-    assert outages == [{"kind": "outage", "start": "2015-10-23T02:01:52Z", "end": "2015-10-23T02:02:10Z",
-                        "duration_s": 18, "restored": False, "prefixes": 3, "slash24": 6, "depth": 1.0,
-                        "baseline_prefixes": 3, "resolution_s": 1}]
+    end = "2015-10-23T02:01:55.574100Z"
+    assert outages == [{"kind": "outage", "start": "2015-10-23T02:01:51.010749Z", "end": end,
+                        "duration_s": 4.563351, "restored": False, "prefixes": 3, "slash24": 6, "depth": 1.0,
+                        "baseline_prefixes": 3, "all_withdrawn": True, "by_prefix": [
+                            {"prefix": "84.205.78.0/24", "start": "2015-10-23T02:01:51.010749Z", "end": end,
+                             "duration_s": 4.563351, "restored": False, "all_withdrawn": True},
+                            {"prefix": "114.57.40.0/22", "start": "2015-10-23T02:01:55.327570Z", "end": end,
+                             "duration_s": 0.24653, "restored": False, "all_withdrawn": True},
+                            {"prefix": "202.155.148.0/24", "start": "2015-10-23T02:01:55.113690Z", "end": end,
+                             "duration_s": 0.46041, "restored": False, "all_withdrawn": True}]}]
+    for step in ("7", "60"):                                    # the same at any step
+        _, again, _ = run(capsys, "events", "--prefix", *WITHDRAWN, "--start", "2015-10-23T02:01:49Z",
+                          "--end", "2015-10-23T02:02:10Z", "--step", step, "--store", et2015_store)
+        assert [e for e in json.loads(again)["events"] if e["kind"] == "outage"] == outages
 
 
 def test_graph_since_lists_gained_edges(capsys, et2015_store):

@@ -15,6 +15,8 @@ from explorer.state import ViewState, parse_iso
 from tests.conftest import data_file
 
 SIZES = [(1280, 720), (1600, 900), (1920, 1080)]
+KEY = ["size, width: routes now\nring, dashes: at the start, not now\nbox: a group of that many ASes",
+       "size, width: routes now\nring, dashes: at the start, not now", "size, width: routes now"]    # the legend
 DEMO = ViewState(scope_kind="country", scope="KP", start=parse_iso("2014-12-22T11:45:00Z"),
                  end=parse_iso("2014-12-23T07:30:00Z"), step=300, at=parse_iso("2014-12-22T20:00:00Z"))
 SG = ViewState(scope_kind="country", scope="SG", start=parse_iso("2022-04-21T02:00:00Z"),
@@ -78,7 +80,7 @@ def check_frame(frame, texts) -> None:
             assert not intersect(a, rects[j]), (labels[i], labels[j])
         for k, n in enumerate(nodes):
             assert not intersect(a, n), (labels[i], k, n)
-    every = {t for ts in texts for t in ts}
+    every = {t for ts in texts for t in ts} | set(KEY)
     assert all(text in every for text, _ in labels)          # a name or its cut at a word boundary, never less
 
 

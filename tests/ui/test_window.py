@@ -49,7 +49,7 @@ def test_moving_the_cursor_moves_the_graph_and_marks_lost_adjacencies(open_windo
     w = open_window(kp_store_path, rrc23_state("2022-04-21T02:03:10Z").with_(start=start))
     before = edges_held_at(w.store, start)
     t = parse_iso("2022-04-21T02:04:30Z")
-    w.timeline.cursor.setValue(t)                       # as a drag of the cursor line does
+    w.timeline.cursor.setValue(t - w.timeline.origin)   # as a drag of the cursor line does (x: seconds since the start)
     qtbot.waitUntil(lambda: w.graph.at == t, timeout=5000)
     now = edges_held_at(w.store, t)
     assert w.graph.edges == dict(now)

@@ -343,3 +343,38 @@ def test_kp_csv_peer_and_elemtype() -> None:
     f = parse_filter("peer 3856 14061 and elemtype announcements")
     expected = sum(1 for r in rows if r["peer_asn"] in ("3856", "14061") and r["type"] == "A")
     assert sum(f.matches(*as_elem(row)) for row in rows) == expected > 0
+
+
+# -- issue 10: three bugs of the element filter ---------------------------------------------------
+
+def test_an_element_prefix_longer_than_its_family_selects_nothing_and_does_not_crash() -> None:
+    flt = parse_filter("prefix more 10.0.0.0/8")
+    assert flt.matches("A", 1, "10.0.0.0/33", "1 2", None) is False        # was: negative shift count
+    assert flt.matches("A", 1, "2001:db8::/129", "1 2", None) is False
+    assert flt.matches("A", 1, "10.1.0.0/16", "1 2", None) is True
+
+
+def test_an_empty_element_type_is_no_withdrawal() -> None:
+    """``elem_type in "WS"`` was a substring test: '' is in every string, so an element of no type
+    passed as a withdrawal would (path and community clauses refuse withdrawals)."""
+    path = parse_filter("path _4837_")
+    comm = parse_filter("comm 2914:420")
+    assert path.matches("", 1, "10.0.0.0/8", "1 4837 2", None) is True
+    assert comm.matches("", 1, "10.0.0.0/8", "1 2", ["2914:420"]) is True
+    assert path.matches("W", 1, "10.0.0.0/8", None, None) is False
+
+
+def test_type_updates_keeps_legacy_type_5_update_files() -> None:
+    flt = parse_filter("type updates")
+    assert flt.matches_file("rrc00", "legacy") is True
+    assert flt.matches_file("rrc00", "updates") is True
+    assert flt.matches_file("rrc00", "rib") is False
+    assert parse_filter("type ribs").matches_file("rrc00", "legacy") is False
+
+
+def test_element_clauses_go_to_the_decoders() -> None:
+    flt = parse_filter("collector rrc23 and prefix 175.45.176.0/22 and path _4837_ and comm *:666 and peer 1 2")
+    assert flt.element_text() == 'prefix more 175.45.176.0/22 and aspath _4837_ and community *:666 and peer 1 2'
+    pushed, residual = flt.for_bgpkit("updates")
+    assert pushed == {"prefix_sub": "175.45.176.0/22", "as_path": "(?:^|$|[ {},_])4837(?:^|$|[ {},_])"}
+    assert residual.text == "peer 1 2 and community *:666"
