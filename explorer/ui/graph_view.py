@@ -15,7 +15,7 @@ and its context menu folds it back. Opening a group folds the graph again on the
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QLabel, QMenu, QToolTip, QVBoxLayout, QWidget
 
@@ -93,6 +93,7 @@ class GraphPane(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.footer)
+        self.footer.installEventFilter(self)    # an export hides the footer: the graph takes its room at once
         self.submit = _run_here             # the window gives its query worker's submit
         self.data: ViewData | None = None
         self.folding: Folding | None = None
@@ -212,6 +213,11 @@ class GraphPane(QWidget):
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
         self._footer_room()
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.footer and ev.type() in (QEvent.Type.Hide, QEvent.Type.Show):
+            self.layout().activate()
+        return False
 
     @property
     def drawn_edges(self) -> set[tuple[int, int]]:

@@ -138,8 +138,8 @@ def _place_nodes(pos, layer, half, texts, sizes, width, height, line, all_y) -> 
         xs = np.full(len(pos), width / 2)
     else:
         xs = x0 + (top_layer - layer) / top_layer * (x1 - x0)
-    y = pos[:, 1]
-    lo, hi = float(all_y.min()), float(all_y.max())
+    y = pos[:, 1]                           # lanes beyond the nodes widen the rows by a node's room at most
+    lo, hi = max(float(all_y.min()), float(y.min()) - 1.0), min(float(all_y.max()), float(y.max()) + 1.0)
     y0, y1 = PAD + line + GAP + r, height - PAD - line - GAP - r
     if hi - lo < 1e-9 or y1 <= y0:
         ys = np.full(len(pos), height / 2)
