@@ -25,6 +25,7 @@ from explorer.analysis.routes import OPEN, US, sessions_of
 from explorer.analysis.scope import Scope
 from explorer.store.prefix_index import PrefixIndex
 from explorer.store.queries import routes_during
+from explorer.registry.asname import label_variants
 from explorer.registry.mapping import as_countries, as_names, mapping_for
 from explorer.timeutil import iso
 
@@ -120,14 +121,15 @@ def _add_path(r: RouteTimes) -> bool:
     return r.cache["add_path"]
 
 
-def edges_at(r: RouteTimes, held: np.ndarray) -> tuple[dict[tuple[int, int], int], int]:
-    """(routes per adjacency, (session, prefix) routes) among the routes ``held``: a (session, prefix)
-    counts once per edge, also when it holds several paths at once (ADD-PATH). Routes whose
-    (session, prefix) holds one path are counted per path and spread over its edges; only the few
-    others are paired one by one."""
-    pt = path_table(r)
-    if "edge_owner" not in r.cache:
-        r.cache["edge_owner"] = np.repeat(np.arange(len(pt.edge_ptr) - 1), np.diff(pt.edge_ptr))
+def count_routes(r: RouteTimes, held: np.ndarray, ptr: np.ndarray, ids: np.ndarray, n: int,
+                 owner: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """(routes per id, (session, prefix) routes) among the routes ``held``, where each path ``p`` holds
+    the ids ``ids[ptr[p]:ptr[p + 1]]`` (its edges, its ASes, or the nodes of a folded graph): a
+    (session, prefix) counts once per id, also when it holds several paths at once (ADD-PATH). Routes
+    whose (session, prefix) holds one path are counted per path and spread over its ids; only the few
+    others are paired one by one. ``owner``: the path of each entry of ``ids``, when the caller has it."""
+    if owner is None:
+        owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
     single, multi = held, held[:0]
     if _add_path(r) and len(held):
         key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
@@ -136,17 +138,25 @@ def edges_at(r: RouteTimes, held: np.ndarray) -> tuple[dict[tuple[int, int], int
         dup[1:] |= same
         dup[:-1] |= same
         single, multi = held[~dup], held[dup]
-    per_path = np.bincount(r.path[single], minlength=len(pt.node_ptr) - 1)
-    counts = np.bincount(pt.edge_id, weights=per_path[r.cache["edge_owner"]], minlength=len(pt.edges))
-    counts = np.rint(counts).astype(np.int64)
+    per_path = np.bincount(r.path[single], minlength=len(ptr) - 1)
+    counts = np.rint(np.bincount(ids, weights=per_path[owner], minlength=n)).astype(np.int64)
     routes = len(single)
     if len(multi):
         key = r.session[multi] * (int(r.prefix.max()) + 1) + r.prefix[multi]
         routes += len(np.unique(key))
-        eid, owner = expand(pt.edge_ptr, pt.edge_id, r.path[multi])
+        eid, which = expand(ptr, ids, r.path[multi])
         width = int(key.max()) + 1
-        pairs = np.unique(eid * width + key[owner])
-        counts += np.bincount(pairs // width, minlength=len(pt.edges))
+        pairs = np.unique(eid * width + key[which])
+        counts += np.bincount(pairs // width, minlength=n)
+    return counts, routes
+
+
+def edges_at(r: RouteTimes, held: np.ndarray) -> tuple[dict[tuple[int, int], int], int]:
+    """(routes per adjacency, (session, prefix) routes) among the routes ``held`` (``count_routes``)."""
+    pt = path_table(r)
+    if "edge_owner" not in r.cache:
+        r.cache["edge_owner"] = np.repeat(np.arange(len(pt.edge_ptr) - 1), np.diff(pt.edge_ptr))
+    counts, routes = count_routes(r, held, pt.edge_ptr, pt.edge_id, len(pt.edges), r.cache["edge_owner"])
     nz = np.flatnonzero(counts)
     return dict(zip(map(tuple, pt.edges[nz].tolist()), counts[nz].tolist())), routes
 
@@ -209,7 +219,8 @@ def graph_dot(doc: dict) -> str:
     lines = [f"// definitions: {json.dumps(doc['definitions'])}",
              f'digraph "{doc["scope"]}" {{', f'  label="{doc["at"]}";', "  rankdir=LR;"]
     for n in doc["nodes"]:
-        label = f'AS{n["asn"]}' + (f'\\n{(n["name"] or "")[:30]}' if n["name"] else "")
+        text = label_variants(n["asn"], n["name"])[0]                # cut at a word boundary, if at all
+        label = text.replace("\\", "\\\\").replace("\"", "\\\"").replace(" ", "\\n", 1)
         lines.append(f'  {n["asn"]} [label="{label}", role="{n["role"]}"];')
     for e in doc["edges"]:
         lines.append(f'  {e["source"]} -> {e["target"]} [label="{e["routes"]}", weight={e["routes"]}];')

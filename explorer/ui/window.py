@@ -25,6 +25,7 @@ from explorer.ui import queries
 from explorer.ui.briefing_actions import BriefingActions
 from explorer.ui.graph_view import GraphPane
 from explorer.ui.import_dialog import ImportDialog, show_summary
+from explorer.ui.presentation import TEXT_SCALE
 from explorer.ui.replay import Replay
 from explorer.ui.style import utc
 from explorer.ui.tables import EventsTable, PrefixTable
@@ -65,8 +66,12 @@ class ExplorerWindow(QMainWindow):
         self.topbar.presetChosen.connect(lambda p: self.lists.submit("preset", queries.preset, self.store, p,
                                                                      done=self._preset, failed=self.show_error))
         self.graph_pane = GraphPane()
+        self.graph_pane.submit = self.worker.submit          # opening a group folds again off the GUI thread
         self.graph_pane.nodeClicked.connect(self._node_clicked)
         self.timeline = TimelinePane()
+        # the splitter may narrow the timeline below its readout's one-line width, so that the graph keeps
+        # its share of the window at 1280 pixels (the readout is then cut at the right)
+        self.timeline.setMinimumWidth(420)
         self.timeline.cursorMoved.connect(self.move_cursor)
         self.timeline.rangeViewed.connect(self._range_viewed)
         self.timeline.windowSelected.connect(lambda a, b: self.apply(self.state.with_(start=a, end=b, at=min(max(self.state.at, a), b))))
@@ -102,6 +107,8 @@ class ExplorerWindow(QMainWindow):
         self._ask_status()
         self._menus()
         self.briefing = BriefingActions(self)       # notes, briefing files, exports, presentation mode
+        self.briefing.presentation.toggled.connect(     # the graph's labels grow with every other text
+            lambda on: self.graph_pane.set_text_scale(TEXT_SCALE if on else 1.0))
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")

@@ -6,7 +6,8 @@ graph needs at any instant of it.
 and ``bgp-explorer visibility`` give the same numbers under the same definitions. Events carry their
 exact times (microseconds, from the routing changes), whatever the step the timeline is drawn at. It also keeps the scope's route
 intervals over the window in memory: ``viewmodel.graph.cursor_graph`` answers a cursor move from
-them without a store query, and the layout is computed once over every adjacency seen in the window.
+them without a store query, and the graph's folding and layout are computed once over every route of
+the window (``analysis.aggregate.fold``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import numpy as np
 
 from explorer.analysis.coverage import Gap
 from explorer.analysis.definitions import Definitions, Window
-from explorer.analysis.sparse import StepGrid
+from explorer.analysis.aggregate import Folding, fold
 from explorer.analysis.events import changes, find_events, what
 from explorer.analysis.graph import RouteTimes, route_times_of
-from explorer.analysis.layout import Layout, layered_layout
+from explorer.analysis.sparse import StepGrid
 from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
 from explorer.analysis.visibility import by_prefix, by_upstream, upstream_routes, visibility
@@ -100,7 +101,7 @@ class ViewData:
     announcements: np.ndarray
     withdrawals: np.ndarray
     events: list[Event]
-    layout: Layout
+    folding: Folding                        # the graph as drawn; replaced when a group is opened or folded
     definitions: str                        # what the numbers mean, for every footer
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
@@ -143,10 +144,8 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     visible = StepGrid.from_deltas(np.searchsorted(ids, p), i, d, len(ids), window.count)
 
     routes = route_times_of(v.routes)       # the routes visibility read: the graph at any instant of the window
-    edges = {e for h in routes.paths for e in h.edges()}
-    origins = {h.origin for h in routes.paths if h.origin is not None}
-    layout = layered_layout(edges, origins)
-    asns = layout.asns.tolist()
+    folding = fold(routes, window.start, window.end)
+    asns = sorted(folding.node_of)
     mapping = mapping_for(con, state.start)
     names = {a: n for a, n in as_names(con, asns).items() if n}
     countries = {a: c for a, c in as_countries(con, asns, mapping).items() if c}
@@ -160,7 +159,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
                     peers, visible, v.visible_prefixes, v.visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     {int(u): route_grid[i] for i, u in enumerate(route_ups.tolist()) if route_grid[i].any()},
-                    v.announcements, v.withdrawals, events, layout, text, ff, names, countries, ch.gaps, words)
+                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries, ch.gaps, words)
 
 
 def as_label_text(asn: int, names: dict[int, str]) -> str:

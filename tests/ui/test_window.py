@@ -54,8 +54,7 @@ def test_moving_the_cursor_moves_the_graph_and_marks_lost_adjacencies(open_windo
     now = edges_held_at(w.store, t)
     assert w.graph.edges == dict(now)
     assert w.graph.lost == set(before) - set(now) and w.graph.lost
-    xs, _ys = w.graph_pane.lost_item.getData()
-    assert len(xs) == 2 * len(w.graph.lost)             # each lost adjacency drawn (dashed red)
+    assert w.graph_pane.lost_edges == w.graph.lost      # each lost adjacency drawn (dashed)
 
 
 def test_clicking_an_as_highlights_its_paths_and_filters_the_prefixes(open_window, kp_store_path, qtbot):
@@ -63,13 +62,13 @@ def test_clicking_an_as_highlights_its_paths_and_filters_the_prefixes(open_windo
 
     w = open_window(kp_store_path, rrc23_state("2022-04-21T02:04:00Z"))
     pane = w.graph_pane
-    i = pane.where[134544]
-    scene = pane.plot.plotItem.vb.mapViewToScene(QPointF(*pane.pos[i]))
-    qtbot.mouseClick(pane.plot.viewport(), Qt.MouseButton.LeftButton, pos=pane.plot.mapFromScene(scene))
+    x, y = pane.pos[pane.where[134544]]
+    qtbot.mouseClick(pane.plot, Qt.MouseButton.LeftButton, pos=QPointF(x, y).toPoint())
     qtbot.waitUntil(lambda: w.state.selected_asn == 134544, timeout=3000)
     assert w.prefixes.rows() == ["175.45.177.0/24"]
-    xs, _ = pane.highlight_item.getData()
-    assert len(xs) > 0
+    edges = pane.folding.edges
+    keys = [n.key for n in pane.folding.nodes]
+    assert {(keys[edges[e][0]], keys[edges[e][1]]) for e in pane.highlighted} == set(w.graph.edges_through(134544))
 
 
 def test_a_rubber_band_on_the_timeline_sets_the_window(open_window, kp_store_path, qtbot):
@@ -84,7 +83,7 @@ def test_an_empty_window_says_what_to_do(open_window, kp_store_path):
     w = open_window(kp_store_path, rrc23_state("2015-01-01T01:00:00Z").with_(      # before either file
         start=parse_iso("2015-01-01T00:00:00Z"), end=parse_iso("2015-01-01T02:00:00Z"), step=300))
     assert "No routes for 175.45.176.0/22 in this window: import MRT files covering 2015-01-01" in w.timeline.empty.toPlainText()
-    assert "No routes for 175.45.176.0/22 in this window" in w.graph_pane.empty.toPlainText()
+    assert "No routes for 175.45.176.0/22 in this window" in w.graph_pane.message()
 
 
 def test_the_worker_reports_only_the_newest_request(qtbot):

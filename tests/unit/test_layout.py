@@ -32,3 +32,36 @@ def test_unreachable_ases_go_beyond_the_farthest_layer():
     lay = layered_layout([(1, 2), (5, 6)], [2])
     layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
     assert layer[2] == 0 and layer[1] == 1 and layer[5] == layer[6] == 2
+
+
+def test_an_adjacency_across_layers_keeps_a_lane_of_its_own():
+    # rrc23 2022 and the 2015 table: 4837 -> 131279 directly and through 134544
+    edges = [(4837, 134544), (134544, 131279), (4837, 131279), (2914, 4837)]
+    lay = layered_layout(edges, [131279])
+    where = lay.index()
+    bend = lay.bends[(4837, 131279)]
+    assert len(bend) == 1                                   # one dummy, in 134544's layer
+    x, y = bend[0]
+    assert x == lay.pos[where[134544], 0]
+    assert abs(y - lay.pos[where[134544], 1]) >= 0.6        # beside the AS, not through it
+    assert (134544, 131279) not in lay.bends and (4837, 134544) not in lay.bends
+
+
+def test_a_routing_loop_is_cut_at_its_lightest_edge():
+    # 1 -> 2 -> 3 -> 1 seen on different paths; 3 reaches the origin 9
+    edges = [(1, 2), (2, 3), (3, 1), (3, 9)]
+    lay = layered_layout(edges, [9], weights={(1, 2): 10, (2, 3): 10, (3, 1): 1, (3, 9): 10})
+    layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
+    assert layer == {9: 0, 3: 1, 2: 2, 1: 3}                # the light 3 -> 1 is the one drawn back
+
+
+def test_an_origin_that_carries_another_origin_moves_up():
+    # 7018 originates prefixes and carries its customers' (a transit that is also an origin)
+    lay = layered_layout([(2914, 7018), (7018, 64500), (2914, 64501)], [7018, 64500, 64501])
+    layer = dict(zip(lay.asns.tolist(), lay.layer.tolist()))
+    assert layer[64500] == layer[64501] == 0 and layer[7018] == 1 and layer[2914] == 2
+
+
+def test_given_layers_are_kept():
+    lay = layered_layout([(1, 2), (2, 3), (1, 3)], [3], layers={1: 1, 2: 1, 3: 0})
+    assert dict(zip(lay.asns.tolist(), lay.layer.tolist())) == {1: 1, 2: 1, 3: 0}
