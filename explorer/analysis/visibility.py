@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 
 from explorer.analysis import sparse
 from explorer.analysis.definitions import Definitions, Window
@@ -23,7 +22,7 @@ from explorer.analysis.errors import AnalysisError
 from explorer.analysis.paths import path_hops
 from explorer.analysis.routes import US, FullFeed, Routes, fetch_routes, full_feed
 from explorer.analysis.scope import Scope
-from explorer.store.queries import kept_span
+from explorer.store.queries import kept_span, update_counts
 from explorer.timeutil import iso
 
 
@@ -167,16 +166,8 @@ def _slash24(scope: Scope, prefix, idx, delta, k):
 def _updates(cur, scope: Scope, window: Window):
     """Announcements and withdrawals of the scope in each bin (t - step, t]."""
     k, t0, step = window.count, window.start * US, window.step * US
-    ids = pa.table({"pid": pa.array(scope.index.ids[scope.prefix_ids], pa.int64())})  # noqa: F841  (read by DuckDB)
     with cur:
-        r = cur.execute("""
-        SELECT (start_key // 4 - $t0 + $step - 1) // $step AS bin, kind, count(*) AS n
-        FROM (SELECT prefix_id, kind, start_key FROM routes WHERE kind > 0 AND start_key > $lo AND start_key <= $hi
-              UNION ALL
-              SELECT prefix_id, kind, start_key FROM routes_open WHERE kind > 0 AND start_key > $lo AND start_key <= $hi)
-        SEMI JOIN ids ON prefix_id = pid
-        GROUP BY ALL""", {"t0": t0, "step": step, "lo": 4 * (t0 - step) + 3,
-                          "hi": 4 * (t0 + (k - 1) * step) + 3}).fetchnumpy()
+        r = update_counts(cur, scope.index.ids[scope.prefix_ids], t0, step, k)
     out = []
     for kind in (1, 2):
         sel = r["kind"] == kind
