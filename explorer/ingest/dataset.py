@@ -199,6 +199,7 @@ class Manifest:
         self.since = time.monotonic()
         self.reload()
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
         try:
             self.session_ids = {r[0] for r in con.execute(
                 f"SELECT DISTINCT session_id FROM {_parquet(folder, 'sessions/*.parquet', [('session_id', 'BIGINT')])}").fetchall()}
@@ -209,6 +210,7 @@ class Manifest:
 
     def reload(self) -> "Manifest":
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
         try:
             rel = con.execute(f"""
                 SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY sha256 ORDER BY imported_at DESC, status) AS _n

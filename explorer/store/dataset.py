@@ -16,9 +16,11 @@ Layout of ``DIR`` (``collector`` and ``day`` are Hive partitions; ``day`` is the
     routes/collector=C/day=D/ended.parquet          the day's rows whose route ends that same day
     routes/collector=C/day=D/carried.parquet        the day's rows still held at its end, with their end
                                                     (NULL: still held at the end of the data)
-    held/collector=C/day=D/held.parquet             the checkpoint: rows that started before D and are
-                                                    held at D 00:00, with their end
-    open/collector=C/last=D/open.parquet            rows held at the end of the collector's last day D
+    held/collector=C/since=S/until=U/held.parquet   a checkpoint: the rows held at 00:00 of every day
+                                                    from S to U that started before S, with their end
+                                                    (U a day of data, S the day after the previous
+                                                    one; after the last day, U = 9999-12-31: the
+                                                    rows still held at the end of the data)
     prefix_ids/collector=C/prefix_ids.parquet       every prefix id the collector's rows name
     work/carried, work/touch                        the day pass's summaries for the stitch
 
@@ -30,8 +32,7 @@ Reading a window. A route held across midnight starts in an earlier day's partit
 window reads only the partitions of the days it touches, ``routes`` and ``routes_open`` are views
 over the days ``[lo, hi]`` that a query names (DuckDB variables ``bgpx_day_lo``/``bgpx_day_hi``, set
 around each windowed query by ``explorer.store.queries``), plus the checkpoint of day ``lo`` (the
-routes held at its 00:00) and, for collectors whose data ends before ``lo``, their open tail. Every
-row appears once. Without the variables (a query by hand, ``info``), the views read every day.
+routes held at its 00:00, from the checkpoint whose span holds ``lo``). Every row appears once. Without the variables (a query by hand, ``info``), the views read every day.
 DuckDB prunes the other partitions from the path alone (EXPLAIN ANALYZE: "Scanning Files: k/n").
 """
 
@@ -56,7 +57,6 @@ DAY_US = 86_400 * 1_000_000
 ROW_COLUMNS = "session_id, prefix_id, kind, start_key, path, file_id, seq"
 ROUTE_COLUMNS = ROW_COLUMNS + ", end_key"
 LO, HI = "bgpx_day_lo", "bgpx_day_hi"       # the DuckDB variables the views read
-PARTITIONED = ("elements", "states", "resets", "routes", "held", "work/carried", "work/touch")
 
 # Types of what the workers and the driver write, so a folder with no file yet reads as empty.
 FILE_COLUMNS = [("file_id", "BIGINT"), ("path", "VARCHAR"), ("size", "BIGINT"), ("sha256", "VARCHAR"),
@@ -179,10 +179,9 @@ def attach_dataset(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike) ->
         SELECT {ROUTE_COLUMNS} FROM {_parquet(folder, 'routes/*/*/*.parquet', ROUTE_TYPES, day)}
         WHERE day BETWEEN coalesce({lo}, DATE '0001-01-01') AND coalesce({hi}, DATE '9999-12-31')
         UNION ALL
-        SELECT {ROUTE_COLUMNS} FROM {_parquet(folder, 'held/*/*/*.parquet', ROUTE_TYPES, day)} WHERE day = {lo}
-        UNION ALL
-        SELECT {ROUTE_COLUMNS} FROM {_parquet(folder, 'open/*/*/*.parquet', ROUTE_TYPES,
-                                              {'collector': 'VARCHAR', 'last': 'DATE'})} WHERE last < {lo}""")
+        SELECT {ROUTE_COLUMNS} FROM {_parquet(folder, 'held/*/*/*/held.parquet', ROUTE_TYPES,
+                                              {'collector': 'VARCHAR', 'since': 'DATE', 'until': 'DATE'})}
+        WHERE since <= {lo} AND {lo} <= until""")
     con.execute("CREATE VIEW routes AS SELECT * FROM _route_rows WHERE end_key IS NOT NULL")
     con.execute("CREATE VIEW routes_open AS SELECT * FROM _route_rows WHERE end_key IS NULL")
     con.execute(f"""CREATE VIEW dataset_prefix_ids AS SELECT DISTINCT prefix_id
@@ -204,6 +203,7 @@ class DatasetStore:
             raise StoreError(f"No dataset at {self.path}: make one with bgp-explorer ingest --dataset DIR PATH...")
         self.cache = StoreCache()
         self.con = duckdb.connect(":memory:")
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         try:

@@ -16,8 +16,9 @@ implementation: ``route_ends``, ``reset_keys``):
    touches of every day as events before any real row of their key, and every reset, under the same
    rules: a carried row ends at the first later touch of its pair or the next reset of its session.
    Its input is the routing tables held at each midnight, not the day's rows, so it is cheap beside
-   the day pass. It writes each day's carried rows with their end, each day's checkpoint (``held``:
-   routes held at 00:00 that started earlier) and the collector's open tail.
+   the day pass. It writes each day's carried rows with their end, and the checkpoints (``held``):
+   for each day of data, the routes held at its 00:00 that started earlier, valid for the days
+   since the previous day of data (nothing changes in between); after the last, the open tail.
 
 A per-day pass in parallel then a stitch, rather than one sequential pass per collector over its
 days, because the day pass is the expensive part (a sort of every row of the day) and so runs
@@ -43,8 +44,8 @@ from explorer.store.dataset import (DAY_US, RESET_TYPES, ROUTE_COLUMNS, ROUTE_TY
 from explorer.store.intervals import reset_keys, route_ends
 
 PARQUET = {"compression": "zstd"}
-TOUCH_TYPES = [("session_id", "BIGINT"), ("prefix_id", "BIGINT"), ("start_key", "BIGINT")]
 MARK = "_derived.json"                      # a day's or collector's note of the files it was derived from
+FOREVER = "9999-12-31"                      # the open tail's last day
 
 
 def order_key(sha256: str) -> int:
@@ -56,6 +57,7 @@ def _connect(threads: int = 1) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -198,7 +200,6 @@ def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], all_
     if not days:
         return {"collector": collector, "days": 0, "held": 0}
     con = _connect(threads)
-    scratch = folder / "work" / f".stitch-{collector}-{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         carried = f"read_parquet('{_q(base)}/day=*/carried.parquet', hive_partitioning = false)"
         touch = f"read_parquet('{_q(folder)}/work/touch/collector={_q(collector)}/day=*/touch.parquet', hive_partitioning = false)"
@@ -214,44 +215,32 @@ def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], all_
         for d in days:
             _copy(con, f"SELECT {ROUTE_COLUMNS} FROM _f WHERE day = DATE '{d}' ORDER BY start_key, file_id, seq",
                   part_path(folder, "routes", collector, d, "carried.parquet"))
-        # The checkpoints: for every calendar day after the first, the rows that started before its
-        # 00:00 and are held then (end after it, or none).
-        first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
-        con.execute(f"""CREATE TEMP TABLE _cal AS SELECT d::DATE AS hd, epoch_us(d::TIMESTAMP) * 4 AS k0
-                        FROM range(DATE '{first}' + 1, DATE '{last}' + 1, INTERVAL 1 DAY) t(d)""")
-        scratch.mkdir(parents=True)
-        held = con.execute("""SELECT count(*) FROM _f JOIN _cal ON _f.start_key < _cal.k0
-                              AND (_f.end_key IS NULL OR _f.end_key > _cal.k0)""").fetchone()[0]
-        if held:
-            con.execute(f"""COPY (SELECT {', '.join('_f.' + c.strip() for c in ROUTE_COLUMNS.split(','))}, _cal.hd
-                                  FROM _f JOIN _cal ON _f.start_key < _cal.k0 AND (_f.end_key IS NULL OR _f.end_key > _cal.k0)
-                                  ORDER BY _cal.hd, _f.session_id, _f.prefix_id)
-                            TO '{_q(scratch)}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (hd))""")
-        written = set()
-        for part in scratch.glob("hd=*"):
-            d = part.name[3:]
-            files = sorted(part.glob("*.parquet"))
-            target = part_path(folder, "held", collector, d, "held.parquet")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if len(files) == 1:
-                os.replace(files[0], target)
-            else:
-                _copy(con, f"SELECT * FROM read_parquet([{', '.join(repr(str(f)) for f in files)}], hive_partitioning = false)", target)
-            written.add(d)
-        for old in (folder / "held" / f"collector={collector}").glob("day=*"):
-            if old.name[4:] not in written:
-                shutil.rmtree(old, ignore_errors=True)
-        tail = folder / "open" / f"collector={collector}" / f"last={last}" / "open.parquet"
+        # The checkpoints: for each day of data after the first, the rows that started before its
+        # 00:00 and are held then, valid from the day after the previous day of data (nothing happens
+        # between); after the last day, the rows held at its end (the open tail).
+        spans = [(date.fromisoformat(a) + timedelta(days=1), date.fromisoformat(b)) for a, b in zip(days, days[1:])]
+        held, written = 0, set()
+        for since, until in spans:
+            k0 = 4 * DAY_US * (until - date(1970, 1, 1)).days
+            target = (folder / "held" / f"collector={collector}" / f"since={since}" / f"until={until}" / "held.parquet")
+            _copy(con, f"""SELECT {ROUTE_COLUMNS} FROM _f WHERE start_key < {k0} AND (end_key IS NULL OR end_key > {k0})
+                           ORDER BY session_id, prefix_id""", target)
+            held += pq.ParquetFile(target).metadata.num_rows
+            written.add(target.parent)
+        tail = (folder / "held" / f"collector={collector}" / f"since={date.fromisoformat(days[-1]) + timedelta(days=1)}"
+                / f"until={FOREVER}" / "held.parquet")
         _copy(con, f"SELECT {ROUTE_COLUMNS} FROM _f WHERE end_key IS NULL ORDER BY session_id, prefix_id", tail)
-        for old in tail.parent.parent.glob("last=*"):
-            if old != tail.parent:
+        written.add(tail.parent)
+        for old in (folder / "held" / f"collector={collector}").glob("since=*/until=*"):
+            if old not in written:
                 shutil.rmtree(old, ignore_errors=True)
+                if not any(old.parent.iterdir()):
+                    old.parent.rmdir()
         _copy(con, f"SELECT DISTINCT prefix_id FROM {touch} ORDER BY 1",
               folder / "prefix_ids" / f"collector={collector}" / "prefix_ids.parquet")
         carried_rows = con.execute("SELECT count(*) FROM _f").fetchone()[0]
     finally:
         con.close()
-        shutil.rmtree(scratch, ignore_errors=True)
     write_atomically(folder / "routes" / f"collector={collector}" / MARK, json.dumps({"files": digest(all_shas)}).encode())
     return {"collector": collector, "days": len(days), "carried": carried_rows, "held": held}
 
