@@ -38,7 +38,8 @@ from explorer.ingest.pipeline import Outcome, Source, discover, file_record
 from explorer.ingest.reader import file_sha256, read_file
 from explorer.store.dataset import FILE_COLUMNS, KEPT_STATUSES, _parquet, create_dataset, part_path
 from explorer.store.dataset_write import (append_part, derive_day, derived_digest, digest, manifest_table,
-                                          order_key, stitch_collector, write_file_parts)
+                                          mark_stitched, order_key, stitch_collector, write_checkpoint,
+                                          write_file_parts)
 from explorer.store.errors import StoreError
 from explorer.store.imports import FileRecord
 
@@ -160,7 +161,8 @@ def _decode_all(client, folder: Path, todo: list[Source], backend: str, manifest
 
 
 def _derive(client, folder: Path, manifest: "Manifest", run: str) -> Derived:
-    """The day passes of the days whose files changed, then a stitch per collector that changed."""
+    """The day passes of the days whose files changed, then a stitch per collector that changed, then
+    its checkpoints, a task each."""
     started = time.perf_counter()
     plan: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
     for sha, row in manifest.kept.items():
@@ -183,9 +185,14 @@ def _derive(client, folder: Path, manifest: "Manifest", run: str) -> Derived:
     stitches = []
     for coll, shas, days in collectors:
         resets = [part_path(folder, "resets", coll, d, f"{s}.parquet") for d, (_, r) in sorted(days.items()) for s in r]
-        stitches.append(client.submit(stitch_collector, folder, coll, resets, shas, key=f"stitch-{coll}-{run}",
-                                      pure=False))
-    client.gather(stitches)
+        stitches.append(client.submit(stitch_collector, folder, coll, resets, key=f"stitch-{coll}-{run}", pure=False))
+    checkpoints = []
+    for (coll, shas, _), stitched in zip(collectors, client.gather(stitches)):
+        checkpoints += [client.submit(write_checkpoint, folder, coll, since, until, pure=False,
+                                      key=f"held-{coll}-{since}-{until}-{run}") for since, until in stitched["spans"]]
+    client.gather(checkpoints)
+    for coll, shas, _ in collectors:
+        mark_stitched(folder, coll, shas)
     return Derived(len(day_futures), len(collectors), sum(r["rows"] for r in results), time.perf_counter() - started)
 
 

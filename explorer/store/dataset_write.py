@@ -5,7 +5,7 @@ every name is a function of the content (a file's sha256, a collector and day), 
 run twice (a lost worker's, retried) writes the same bytes to the same names: no duplicate, and no
 half file under a name a reader globs.
 
-Route intervals, in two steps, both with the rules of ``explorer/store/intervals.py`` (one
+Route intervals, in three steps, both with the rules of ``explorer/store/intervals.py`` (one
 implementation: ``route_ends``, ``reset_keys``):
 
 1. **The day pass**, per collector and day, in parallel: the day's rows with the day's resets. A
@@ -16,9 +16,11 @@ implementation: ``route_ends``, ``reset_keys``):
    touches of every day as events before any real row of their key, and every reset, under the same
    rules: a carried row ends at the first later touch of its pair or the next reset of its session.
    Its input is the routing tables held at each midnight, not the day's rows, so it is cheap beside
-   the day pass. It writes each day's carried rows with their end, and the checkpoints (``held``):
-   for each day of data, the routes held at its 00:00 that started earlier, valid for the days
-   since the previous day of data (nothing changes in between); after the last, the open tail.
+   the day pass. It writes each day's carried rows with their end.
+3. **The checkpoints** (``held``), a task each, in parallel: for each day of data, the routes held at
+   its 00:00 that started earlier, valid for the days since the previous day of data (nothing
+   changes in between); after the last, the routes still held at the end of the data. Then the
+   collector is marked as derived from its files.
 
 A per-day pass in parallel then a stitch, rather than one sequential pass per collector over its
 days, because the day pass is the expensive part (a sort of every row of the day) and so runs
@@ -190,15 +192,15 @@ def derived_digest(folder: Path, collector: str, day: str | None = None) -> str 
 
 # -- the stitch (a worker per collector) -----------------------------------------------------------
 
-def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], all_shas: list[str],
-                     threads: int = 1) -> dict:
-    """Every carried row of the collector with its end, each day's checkpoint and the open tail (see
-    the module). ``reset_paths``: the collector's reset parts of the files in the manifest."""
+def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], threads: int = 1) -> dict:
+    """Every carried row of the collector with its end (see the module), and the spans of the
+    checkpoints to write (``write_checkpoint``, a task each). ``reset_paths``: the collector's reset
+    parts of the files in the manifest."""
     folder = Path(folder)
     base = folder / "work" / "carried" / f"collector={collector}"
     days = sorted(p.name[4:] for p in base.glob("day=*") if (p / "carried.parquet").exists())
     if not days:
-        return {"collector": collector, "days": 0, "held": 0}
+        return {"collector": collector, "days": 0, "carried": 0, "spans": []}
     con = _connect(threads)
     try:
         carried = f"read_parquet('{_q(base)}/day=*/carried.parquet', hive_partitioning = false)"
@@ -215,24 +217,12 @@ def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], all_
         for d in days:
             _copy(con, f"SELECT {ROUTE_COLUMNS} FROM _f WHERE day = DATE '{d}' ORDER BY start_key, file_id, seq",
                   part_path(folder, "routes", collector, d, "carried.parquet"))
-        # The checkpoints: for each day of data after the first, the rows that started before its
-        # 00:00 and are held then, valid from the day after the previous day of data (nothing happens
-        # between); after the last day, the rows held at its end (the open tail).
-        spans = [(date.fromisoformat(a) + timedelta(days=1), date.fromisoformat(b)) for a, b in zip(days, days[1:])]
-        held, written = 0, set()
-        for since, until in spans:
-            k0 = 4 * DAY_US * (until - date(1970, 1, 1)).days
-            target = (folder / "held" / f"collector={collector}" / f"since={since}" / f"until={until}" / "held.parquet")
-            _copy(con, f"""SELECT {ROUTE_COLUMNS} FROM _f WHERE start_key < {k0} AND (end_key IS NULL OR end_key > {k0})
-                           ORDER BY session_id, prefix_id""", target)
-            held += pq.ParquetFile(target).metadata.num_rows
-            written.add(target.parent)
-        tail = (folder / "held" / f"collector={collector}" / f"since={date.fromisoformat(days[-1]) + timedelta(days=1)}"
-                / f"until={FOREVER}" / "held.parquet")
-        _copy(con, f"SELECT {ROUTE_COLUMNS} FROM _f WHERE end_key IS NULL ORDER BY session_id, prefix_id", tail)
-        written.add(tail.parent)
+        # Checkpoints that no longer hold (the days of data changed) go; the new ones are
+        # written by write_checkpoint, a task each.
+        spans = checkpoint_spans(days)
+        keep = {checkpoint_path(folder, collector, since, until).parent for since, until in spans}
         for old in (folder / "held" / f"collector={collector}").glob("since=*/until=*"):
-            if old not in written:
+            if old not in keep:
                 shutil.rmtree(old, ignore_errors=True)
                 if not any(old.parent.iterdir()):
                     old.parent.rmdir()
@@ -241,8 +231,45 @@ def stitch_collector(folder: Path, collector: str, reset_paths: list[Path], all_
         carried_rows = con.execute("SELECT count(*) FROM _f").fetchone()[0]
     finally:
         con.close()
-    write_atomically(folder / "routes" / f"collector={collector}" / MARK, json.dumps({"files": digest(all_shas)}).encode())
-    return {"collector": collector, "days": len(days), "carried": carried_rows, "held": held}
+    return {"collector": collector, "days": len(days), "carried": carried_rows, "spans": spans}
+
+
+def checkpoint_spans(days: list[str]) -> list[tuple[str, str]]:
+    """(since, until) of each checkpoint of a collector whose days of data are ``days`` (sorted): for
+    each day of data after the first, valid from the day after the previous one (nothing happens in
+    between); after the last, to ``FOREVER`` (the routes still held at the end of the data)."""
+    after = [(date.fromisoformat(d) + timedelta(days=1)).isoformat() for d in days]
+    return list(zip(after, days[1:])) + [(after[-1], FOREVER)] if days else []
+
+
+def checkpoint_path(folder: Path, collector: str, since: str, until: str) -> Path:
+    return folder / "held" / f"collector={collector}" / f"since={since}" / f"until={until}" / "held.parquet"
+
+
+def write_checkpoint(folder: Path, collector: str, since: str, until: str, threads: int = 1) -> int:
+    """One checkpoint (a task of its own, after the stitch): the carried rows of the days before
+    ``until`` that are held at its 00:00; for the last span, the rows held at the end of the data."""
+    folder = Path(folder)
+    carried = (f"read_parquet('{_q(folder)}/routes/collector={_q(collector)}/day=*/carried.parquet', "
+               "hive_partitioning = true, hive_types = {'day': 'DATE'})")
+    if until == FOREVER:
+        where = "end_key IS NULL"
+    else:
+        k0 = 4 * DAY_US * (date.fromisoformat(until) - date(1970, 1, 1)).days
+        where = f"day < DATE '{until}' AND start_key < {k0} AND (end_key IS NULL OR end_key > {k0})"
+    target = checkpoint_path(folder, collector, since, until)
+    con = _connect(threads)
+    try:
+        _copy(con, f"SELECT {ROUTE_COLUMNS} FROM {carried} WHERE {where} ORDER BY session_id, prefix_id", target)
+    finally:
+        con.close()
+    return pq.ParquetFile(target).metadata.num_rows
+
+
+def mark_stitched(folder: Path, collector: str, all_shas: list[str]) -> None:
+    """The collector's intervals and checkpoints are those of these files (written last)."""
+    write_atomically(Path(folder) / "routes" / f"collector={collector}" / MARK,
+                     json.dumps({"files": digest(all_shas)}).encode())
 
 
 # -- the manifest (the driver) ---------------------------------------------------------------------
