@@ -110,8 +110,10 @@ def explain(folder: Path) -> None:
             with _days(con, a, b):
                 plan = con.execute("""EXPLAIN ANALYZE SELECT count(*) FROM routes SEMI JOIN scope ON prefix_id = pid
                                       WHERE start_key <= $hi AND end_key > $lo""", {"lo": a, "hi": b}).fetchall()[0][1]
-            scans = re.findall(r"Scanning Files: (\d+)/(\d+)", plan)
-            read = re.search(r"Data Read: ([^│\n]+)", plan)
+            flat = re.sub(r"[│\s]+", " ", plan)
+            scans = re.findall(r"Scanning Files: (\d+)/(\d+)|Total Files Read: (\d+)", flat)
+            scans = [f"{a}/{b}" if b else f"all {c}" for a, b, c in scans]
+            read = re.search(r"Data Read: ([\d.]+ \w+)", flat)
             print(f"EXPLAIN ANALYZE, routes over {name}: files opened per scan {scans} (days, checkpoints); "
                   f"data read {read.group(1).strip() if read else '?'}")
 

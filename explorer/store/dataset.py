@@ -24,16 +24,17 @@ Layout of ``DIR`` (``collector`` and ``day`` are Hive partitions; ``day`` is the
     prefix_ids/collector=C/prefix_ids.parquet       every prefix id the collector's rows name
     work/carried, work/touch                        the day pass's summaries for the stitch
 
-Rows of ``routes``, ``held`` and ``open`` have the store's columns (session_id, prefix_id, kind,
+Rows of ``routes`` and ``held`` have the store's columns (session_id, prefix_id, kind,
 start_key, path, file_id, seq, end_key). Ids: ``explorer/store/ids.py``; ``file_id`` is the file's
 order key, the first 15 hex digits of its sha256 as an integer.
 
 Reading a window. A route held across midnight starts in an earlier day's partition; so that a
 window reads only the partitions of the days it touches, ``routes`` and ``routes_open`` are views
 over the days ``[lo, hi]`` that a query names (DuckDB variables ``bgpx_day_lo``/``bgpx_day_hi``, set
-around each windowed query by ``explorer.store.queries``), plus the checkpoint of day ``lo`` (the
-routes held at its 00:00, from the checkpoint whose span holds ``lo``). Every row appears once. Without the variables (a query by hand, ``info``), the views read every day.
-DuckDB prunes the other partitions from the path alone (EXPLAIN ANALYZE: "Scanning Files: k/n").
+around each windowed query by ``explorer.store.queries``), plus the routes held at ``lo``'s 00:00
+that started earlier (the checkpoint whose span holds ``lo``). Every row appears once. Without
+the variables (a query by hand, ``info``), the views read every day and no checkpoint. DuckDB
+prunes the other partitions from their paths alone (EXPLAIN ANALYZE: "Scanning Files: k/n").
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import duckdb
 
 from explorer.store.cache import StoreCache
 from explorer.store.errors import StoreError
+from explorer.store.imports import KEPT
 from explorer.store.schema import REGISTRY, SCHEMA_VERSION, VIEWS
 from explorer.store.store import Reader
 
@@ -71,7 +73,7 @@ ROUTE_TYPES = [("session_id", "BIGINT"), ("prefix_id", "BIGINT"), ("kind", "UTIN
 STATE_TYPES = [("ts", "TIMESTAMP"), ("session_id", "BIGINT"), ("old_state", "UTINYINT"), ("new_state", "UTINYINT"),
                ("file_id", "BIGINT"), ("seq", "INTEGER")]
 RESET_TYPES = [("session_id", "BIGINT"), ("reset_key", "BIGINT"), ("file_id", "BIGINT")]
-KEPT_STATUSES = ("ok", "truncated", "damaged")      # = explorer.store.imports.KEPT
+KEPT_STATUSES = KEPT             # statuses whose content is in (the store's rule)
 
 
 def is_dataset(path: str | os.PathLike) -> bool:
