@@ -50,6 +50,12 @@ def _cmd_ingest(args) -> int:
 
     if args.dataset or args.cluster:
         return _cmd_ingest_dataset(args)
+    from explorer.store.dataset import is_dataset
+
+    if is_dataset(store_path(args)):
+        print(f"bgp-explorer ingest: {store_path(args)} is a dataset: add files to it with --dataset "
+              f"{store_path(args)} (on a Dask cluster)", file=sys.stderr)
+        return EXIT_USAGE
     if not args.paths:
         if args.start or args.end:
             return _cmd_ingest_online(args)

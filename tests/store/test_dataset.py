@@ -275,3 +275,9 @@ def test_screenshot_draws_the_window_on_a_dataset(built, tmp_path, capsys, monke
                            "--size", "1280x720")
     assert status == 0, err
     assert (tmp_path / "jp.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_plain_ingest_into_a_dataset_says_to_use_dataset(built, capsys):
+    _, dataset, _ = built
+    status, _, err = run(capsys, "ingest", "--store", dataset, data_file("mrt/bgpkit-rrc15__updates.20100227.1610.gz"))
+    assert status == 2 and f"--dataset {dataset}" in err
