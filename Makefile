@@ -1,6 +1,6 @@
 # Two entry points, both starting from a bare Python 3.11 with pip:
 #   make run    install into .venv, then open the explorer window (on the demo store when no store is configured)
-#   make test   install into .venv (with the test tools, and libbgpstream when its tarballs are at hand), then run the tests
+#   make test   install into .venv (with the test tools, Dask, and libbgpstream when its tarballs are at hand), then run the tests
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
 	touch $(STAMP)
 
 # libbgpstream (and so pybgpstream) from the release tarballs in $(BGPSTREAM_SRC), built into

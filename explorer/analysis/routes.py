@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyarrow as pa
 
 from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.paths import origins, path_hops
 from explorer.store.cache import cache_of
-from explorer.store.ids import V4_LIMIT
 from explorer.store.prefix_index import PrefixIndex
 from explorer.store.queries import OPEN as _OPEN
-from explorer.store.queries import US, files_stamp, routes_during, session_ids
+from explorer.store.queries import US, files_stamp, routes_during, session_ids, session_table_sizes
 
 OPEN = np.int64(_OPEN)          # end of a route still held at the end of the data
 
@@ -98,14 +96,7 @@ def table_sizes(con, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray
     counting over tens of millions of intervals takes seconds, and the rules compare sizes in shares.
     """
     def build():
-        hi, lo = 4 * window.end * US + 3, 4 * window.start * US + 3
-        r = con.execute(f"""
-            SELECT r.session_id, dense_rank() OVER (ORDER BY s.collector) AS c,
-                   CASE WHEN r.prefix_id < {V4_LIMIT} THEN 4 ELSE 6 END AS af, approx_count_distinct(r.prefix_id) AS n
-            FROM (SELECT session_id, prefix_id FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
-                  UNION ALL SELECT session_id, prefix_id FROM routes_open WHERE start_key <= $hi) r
-            JOIN sessions s USING (session_id)
-            GROUP BY r.session_id, s.collector, af""", {"hi": hi, "lo": lo}).fetchnumpy()
+        r = session_table_sizes(con, window.start * US, window.end * US)
         return (sessions_of(con, r["session_id"]), *(np.asarray(r[c], dtype=np.int64) for c in ("c", "af", "n")))
 
     return cache_of(con).get(("table_sizes", window.start, window.end), files_stamp(con), build)

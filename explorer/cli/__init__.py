@@ -1,12 +1,14 @@
 """The command line, over the same functions the window uses.
 
     bgp-explorer [--store PATH] ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--json]
+    bgp-explorer ingest --dataset DIR [--cluster local:N | tcp://HOST:PORT] PATH...   (a dataset, on Dask)
     bgp-explorer [--store PATH] info [--json]
     bgp-explorer [--store PATH] export-parquet FOLDER
     bgp-explorer visibility | events | graph | registry import   (explorer/cli/analysis.py)
     bgp-explorer screenshot | export                               (explorer/cli/views.py)
 
-Every command that only reads opens the store read-only, so that several run at once. A request
+Every command that only reads opens the store read-only, so that several run at once; ``--store
+DIR`` names a dataset folder as well as a store file. A request
 that cannot be answered as asked (bad input, a damaged store) ends in one line and exit status 2.
 """
 

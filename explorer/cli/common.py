@@ -21,7 +21,12 @@ def store_path(args) -> Path:
 
 def open_reading(path: Path) -> Store:
     """The store opened read-only, so that other readers (two exports at once) can open it too; a
-    store of an older schema is migrated once first (a backup is kept beside it, and we say so)."""
+    store of an older schema is migrated once first (a backup is kept beside it, and we say so). A
+    dataset folder (``bgp-explorer ingest --dataset``) is opened read-only over its Parquet files."""
+    from explorer.store.dataset import DatasetStore, is_dataset
+
+    if is_dataset(path):
+        return DatasetStore(path)
     if not path.exists():
         raise StoreError(f"No store at {path}: import some files first (bgp-explorer ingest PATH).")
     try:

@@ -2,6 +2,7 @@
 
     bgp-explorer ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--backend B] [--json]
     bgp-explorer ingest --collector NAME --start T --end T [--filter EXPR]      (online, pybgpstream)
+    bgp-explorer ingest --dataset DIR [--cluster local:N | tcp://HOST:PORT] PATH...   (Dask, Parquet)
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def add_commands(sub, store_opts) -> None:
                      help="online ingest: the BGPStream broker to ask (default CAIDA's, "
                           "https://broker.bgpstream.caida.org/v2)")
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")
+    ing.add_argument("--dataset", metavar="DIR",
+                     help="ingest into a partitioned dataset (Parquet by collector and day) on a Dask cluster, "
+                          "instead of the store; every command reads it with --store DIR")
+    ing.add_argument("--cluster", metavar="SPEC",
+                     help="with --dataset: local:N (N worker processes here; default: one per core) or "
+                          "tcp://HOST:PORT (a running dask scheduler)")
     ing.set_defaults(run=_cmd_ingest)
 
 
@@ -44,6 +51,14 @@ def add_commands(sub, store_opts) -> None:
 def _cmd_ingest(args) -> int:
     from explorer.ingest.filters import FilterError, parse_filter
 
+    if args.dataset or args.cluster:
+        return _cmd_ingest_dataset(args)
+    from explorer.store.dataset import is_dataset
+
+    if is_dataset(store_path(args)):
+        print(f"bgp-explorer ingest: {store_path(args)} is a dataset: add files to it with --dataset "
+              f"{store_path(args)} (on a Dask cluster)", file=sys.stderr)
+        return EXIT_USAGE
     collectors = [c.strip() for value in args.collector or [] for c in value.split(",") if c.strip()]
     if not args.paths:
         if args.start or args.end:
@@ -103,6 +118,59 @@ def _report(args, events_of) -> int:
         print(f"bgp-explorer ingest: stopped: {stopped}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
+
+
+def _cmd_ingest_dataset(args) -> int:
+    from explorer.ingest.cluster import ClusterError, dask_client
+    from explorer.ingest.dataset import Derived, ingest_dataset
+
+    if not args.dataset:
+        print("bgp-explorer ingest: --cluster goes with --dataset DIR (the folder the workers write)", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.paths:
+        print("bgp-explorer ingest: name files or folders to import into the dataset", file=sys.stderr)
+        return EXIT_USAGE
+    if args.filter or args.start or args.end:
+        print("bgp-explorer ingest: a dataset holds whole files: --filter and the online form (--start/--end) "
+              "go with a store, not --dataset", file=sys.stderr)
+        return EXIT_USAGE
+    collectors = [c.strip() for value in args.collector or [] for c in value.split(",") if c.strip()]
+    if len(collectors) > 1:
+        print("bgp-explorer ingest: files take one --collector (the name for all of them)", file=sys.stderr)
+        return EXIT_USAGE
+    outcomes, derived = [], None
+    try:
+        with dask_client(args.cluster) as client:
+            for event in ingest_dataset(args.dataset, args.paths, client=client,
+                                        collector=collectors[0] if collectors else None,
+                                        backend=args.backend):
+                if isinstance(event, Derived):
+                    derived = event
+                    continue
+                outcomes.append(event)
+                if not args.json:
+                    print(_outcome_line(event), flush=True)
+    except ClusterError as exc:
+        print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FileNotFoundError as exc:
+        print(f"bgp-explorer ingest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = sum(o.failed for o in outcomes)
+    if args.json:
+        print(json.dumps({"dataset": str(args.dataset), "cluster": args.cluster or "local",
+                          "files": [o.summary() for o in outcomes],
+                          "derived": derived and {"days": derived.days, "collectors": derived.collectors,
+                                                  "rows": derived.rows, "elapsed_s": round(derived.elapsed_s, 3)}},
+                         indent=2))
+    else:
+        print(f"{len(outcomes)} file(s): {len(outcomes) - failed} imported or already there, {failed} failed"
+              + (f"; route intervals derived for {derived.days} day(s) of {derived.collectors} collector(s) in "
+                 f"{derived.elapsed_s:.1f} s" if derived else ""))
+        for o in outcomes:
+            if o.failed:
+                print(f"  {o.status}: {o.path}: {o.reason}")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _outcome_line(o) -> str:

@@ -48,15 +48,12 @@ def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str 
     new = new or "(SELECT * FROM routes WHERE false)"
     con.execute("CREATE OR REPLACE TEMP TABLE _batch AS SELECT unnest(?::INTEGER[]) AS file_id", [ids])
     con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT unnest(?::INTEGER[]) AS file_id", [gone])
-    con.execute("""
-        INSERT INTO session_resets
-        SELECT session_id, epoch_us(ts) * 4 + 2, file_id FROM state_changes
-        WHERE file_id IN (SELECT file_id FROM _batch) AND old_state = 6 AND new_state <> 6""")
     con.execute(f"""
         INSERT INTO session_resets
-        SELECT DISTINCT p.session_id, p.start_key, p.file_id
-        FROM {new} p JOIN files f USING (file_id)
-        WHERE p.kind = 0 AND f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL""")
+        {reset_keys(
+            "(SELECT * FROM state_changes WHERE file_id IN (SELECT file_id FROM _batch))",
+            f"(SELECT p.* FROM {new} p JOIN files f USING (file_id) "
+            "WHERE f.kind = 'rib' AND f.status = 'ok' AND f.filter IS NULL)")}""")
     # What the batch changes: the pairs it (or a removed file) touches, the sessions it (or a
     # removed file) resets, from the earliest key among them on.
     con.execute(f"""
@@ -90,32 +87,11 @@ def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str 
         LEFT JOIN _touched t ON t.session_id = c.session_id AND t.prefix_id = c.prefix_id
         LEFT JOIN _reset r ON r.session_id = c.session_id
         WHERE c.end_key >= $1 AND (t.session_id IS NOT NULL OR r.session_id IS NOT NULL)""", [k0])
-    # Each event's route ends at the next group of events of its (session, prefix) (entries of
-    # one RIB dump share their key and position, and so form one group), or at its session's
-    # next reset, whichever comes first. A withdrawal's row ends where it starts.
+    # The rules (route_ends): the next group of events of the pair, or the session's next reset.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _derived AS
-        WITH ev AS (
-            SELECT e.*, f.order_key AS tb, CASE WHEN e.kind = 0 THEN 0 ELSE e.seq END AS sub
-            FROM (SELECT {_COLUMNS} FROM _old
-                  UNION ALL SELECT {_COLUMNS} FROM {new}) e
-            JOIN files f USING (file_id)
-        ), nx AS (
-            SELECT *, first_value(start_key) OVER (PARTITION BY session_id, prefix_id ORDER BY start_key, tb, sub
-                                                   GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
-            FROM ev
-        )
-        , later AS (        -- events with a reset of their session after them: the few that need the as-of join
-            SELECT nx.* FROM nx JOIN (SELECT session_id, max(reset_key) AS m FROM session_resets GROUP BY 1) x
-              ON x.session_id = nx.session_id AND nx.start_key < x.m
-        )
-        SELECT {_prefixed('l')},
-               CASE WHEN l.kind = 2 THEN l.start_key ELSE least(l.next_k, r.reset_key) END AS end_key
-        FROM later l ASOF LEFT JOIN session_resets r ON r.session_id = l.session_id AND r.reset_key > l.start_key
-        UNION ALL
-        SELECT {_prefixed('nx')}, CASE WHEN nx.kind = 2 THEN nx.start_key ELSE nx.next_k END
-        FROM nx ANTI JOIN (SELECT session_id, max(reset_key) AS m FROM session_resets GROUP BY 1) x
-          ON x.session_id = nx.session_id AND nx.start_key < x.m""")
+        {route_ends(f"SELECT e.*, f.order_key AS tb FROM (SELECT {_COLUMNS} FROM _old UNION ALL "
+                    f"SELECT {_COLUMNS} FROM {new}) e JOIN files f USING (file_id)", "session_resets", _COLUMNS)}""")
     counts = con.execute("SELECT count(*) FILTER (WHERE open), count(*) FILTER (WHERE NOT open) FROM _old").fetchone()
     if counts[0]:
         con.execute("DELETE FROM routes_open WHERE rowid IN (SELECT rid FROM _old WHERE open)")
@@ -130,8 +106,54 @@ def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str 
     _finish(con, ids)
 
 
-def _prefixed(alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in _COLUMNS.split(","))
+def _prefixed(alias: str, columns: str = _COLUMNS) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+# -- the rules, once: the store's derive and the dataset's day pass and stitch
+# (explorer/store/dataset_write.py) all call these two ---------------------------------------------
+
+def reset_keys(states: str, complete_rib_rows: str) -> str:
+    """A SELECT of (session_id, reset_key, file_id): the instants that end all of a session's routes.
+    ``states``: rows of ``state_changes`` (ts, session_id, old_state, new_state, file_id); a session
+    leaving Established resets it after the updates of that instant (phase 2). ``complete_rib_rows``:
+    rows (session_id, kind, start_key, file_id) of complete RIB dumps only (status ok, no filter):
+    each session a dump lists is reset at the snapshot (phase 0)."""
+    return f"""
+        SELECT session_id, epoch_us(ts) * 4 + 2 AS reset_key, file_id FROM {states} s
+        WHERE old_state = 6 AND new_state <> 6
+        UNION ALL
+        SELECT DISTINCT session_id, start_key, file_id FROM {complete_rib_rows} p WHERE kind = 0"""
+
+
+def route_ends(events: str, resets: str, columns: str = _COLUMNS) -> str:
+    """A SELECT of ``columns`` and ``end_key`` for every row of ``events`` (a SELECT with those
+    columns and ``tb``, the tie-break between files: their sha-derived order key), under the rules of
+    this module: a row's route ends at the next group of events of its (session, prefix) (entries of
+    one RIB dump share their key and position, and so form one group), or at its session's next
+    reset in ``resets`` (session_id, reset_key), whichever comes first; a withdrawal's row ends where
+    it starts; NULL: still held after every event given. Only the events with a reset of their
+    session after them go through the as-of join (on a day of rrc00 it took half the statement's time
+    when every event did)."""
+    return f"""
+        WITH ev AS (
+            SELECT e.*, CASE WHEN e.kind = 0 THEN 0 ELSE e.seq END AS sub FROM ({events}) e
+        ), nx AS (
+            SELECT *, first_value(start_key) OVER (PARTITION BY session_id, prefix_id ORDER BY start_key, tb, sub
+                                                   GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
+            FROM ev
+        )
+        ), last_reset AS (
+            SELECT session_id, max(reset_key) AS m FROM ({resets}) GROUP BY 1
+        ), later AS (       -- events with a reset of their session after them: the few that need the as-of join
+            SELECT nx.* FROM nx JOIN last_reset x ON x.session_id = nx.session_id AND nx.start_key < x.m
+        )
+        SELECT {_prefixed('l', columns)},
+               CASE WHEN l.kind = 2 THEN l.start_key ELSE least(l.next_k, r.reset_key) END AS end_key
+        FROM later l ASOF LEFT JOIN ({resets}) r ON r.session_id = l.session_id AND r.reset_key > l.start_key
+        UNION ALL
+        SELECT {_prefixed('nx', columns)}, CASE WHEN nx.kind = 2 THEN nx.start_key ELSE nx.next_k END
+        FROM nx ANTI JOIN last_reset x ON x.session_id = nx.session_id AND nx.start_key < x.m"""
 
 
 def _finish(con: duckdb.DuckDBPyConnection, ids: list[int]) -> None:

@@ -7,11 +7,15 @@ A query that depends on which files are kept reads the one list of kept statuses
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
+from explorer.store.dataset import HI, LO, days_between
+from explorer.store.ids import V4_LIMIT
 from explorer.store.imports import KEPT        # statuses whose content is in the store (the write path's rule)
 from explorer.store.prefix_set import read_prefix_set
 
@@ -19,8 +23,8 @@ US = 1_000_000
 OPEN = 2**62                    # end (microseconds) of a route still held at the end of the data
 
 __all__ = ["KEPT", "KEPT_SQL", "DataSpan", "KeptFiles", "RouteRows", "data_span", "files_stamp", "kept_files",
-           "first_element", "kept_span", "kept_summary", "origin_prefixes", "routes_during", "session_ids", "status_counts",
-           "stored_prefix_ids"]
+           "first_element", "kept_span", "kept_summary", "origin_prefixes", "routes_during", "session_ids",
+           "session_table_sizes", "status_counts", "stored_prefix_ids"]
 
 # the condition on ``files`` that selects them, for queries written here and in summary.py
 KEPT_SQL = "status IN (" + ", ".join(f"'{s}'" for s in KEPT) + ")"
@@ -98,13 +102,14 @@ def status_counts(con) -> dict[str, int]:
 
 
 def stored_prefix_ids(con) -> tuple[np.ndarray, dict[int, str]]:
-    """(every prefix id in the store's routes, sorted; the text of each IPv6 one)."""
-    ids = read_prefix_set(con)
-    if ids is None:             # a store without the set (a dataset): scan the routes
-        ids = np.asarray(con.execute("""
-            SELECT prefix_id FROM (SELECT DISTINCT prefix_id FROM routes_open
-                                   UNION SELECT DISTINCT prefix_id FROM routes) ORDER BY 1""")
-                         .fetchnumpy()["prefix_id"], np.int64)
+    """(every prefix id in the store's routes, sorted; the text of each IPv6 one). A store keeps them as
+    one compressed set (``prefix_set``), a dataset per collector (``dataset_prefix_ids``)."""
+    ids = None if _is_dataset(con) else read_prefix_set(con)
+    if ids is None:             # a dataset, or a store written before the set: read them
+        source = ("SELECT prefix_id FROM dataset_prefix_ids" if _is_dataset(con) else
+                  "SELECT DISTINCT prefix_id FROM routes_open UNION SELECT DISTINCT prefix_id FROM routes")
+        ids = np.asarray(con.execute(f"SELECT prefix_id FROM ({source}) ORDER BY 1").fetchnumpy()["prefix_id"],
+                         np.int64)
     names = dict(con.execute("SELECT prefix_id, prefix FROM prefix_names").fetchall())
     return ids, names
 
@@ -129,15 +134,18 @@ class RouteRows:
     update_time: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
 
 
-def arrow_table(con, sql: str, params=None, **tables: pa.Table) -> pa.Table:
+def arrow_table(con, sql: str, params=None, days: tuple[int, int] | None = None, **tables: pa.Table) -> pa.Table:
     """A query's result as an Arrow table, without the copy DuckDB makes of a DB-API result: on a
     cursor of its own (the caller's connection may hold a result not read to its end), with
-    ``tables`` registered under their names."""
+    ``tables`` registered under their names, and the days it reads (ordering keys, see ``_days``)."""
     cur = con.cursor()
     try:
         for name, table in tables.items():
             cur.register(name, table)
-        return cur.sql(sql, params=params).to_arrow_table()
+        if days is None:
+            return cur.sql(sql, params=params).to_arrow_table()
+        with _days(cur, *days):
+            return cur.sql(sql, params=params).to_arrow_table()
     finally:
         cur.close()
 
@@ -167,7 +175,8 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
         SELECT session_id, prefix_id, NULL, kind, start_key // 4, end_key // 4, 0
         FROM routes SEMI JOIN scope ON prefix_id = pid
         WHERE kind > 0 AND start_key >= $from AND start_key <= $hi AND (kind = 2 OR end_key <= $lo)"""
-    table = arrow_table(con, sql, params, scope=scope)
+    table = arrow_table(con, sql, params, days=(min(params["lo"], params.get("from", params["lo"])), params["hi"]),
+                        scope=scope)
     held = table.column("held").to_numpy() == 1
     kind = table.column("kind").to_numpy().astype(np.int64)
     start = table.column("s").to_numpy()
@@ -189,12 +198,49 @@ def origin_prefixes(con, asn: int, lo_us: int, hi_us: int) -> np.ndarray:
     """Ids of the prefixes some session routed with origin ``asn`` (the path's last AS) during
     [lo_us, hi_us], sorted."""
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "last": f"% {int(asn)}", "only": str(int(asn))}
-    r = con.execute("""
-        SELECT DISTINCT prefix_id FROM (
-            SELECT prefix_id, path FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
-            UNION ALL SELECT prefix_id, path FROM routes_open WHERE start_key <= $hi)
-        WHERE path LIKE $last OR path = $only ORDER BY 1""", params).fetchnumpy()
+    with _days(con, params["lo"], params["hi"]):
+        r = con.execute("""
+            SELECT DISTINCT prefix_id FROM (
+                SELECT prefix_id, path FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+                UNION ALL SELECT prefix_id, path FROM routes_open WHERE start_key <= $hi)
+            WHERE path LIKE $last OR path = $only ORDER BY 1""", params).fetchnumpy()
     return np.asarray(r["prefix_id"], np.int64)
+
+
+def session_table_sizes(con, lo_us: int, hi_us: int) -> dict:
+    """Per session and address family, the distinct prefixes it held in [lo_us, hi_us] (DuckDB's
+    HyperLogLog estimate), with its collector's rank among the collectors: columns session_id, c, af, n."""
+    params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3}
+    with _days(con, params["lo"], params["hi"]):
+        return con.execute(f"""
+            SELECT r.session_id, dense_rank() OVER (ORDER BY s.collector) AS c,
+                   CASE WHEN r.prefix_id < {V4_LIMIT} THEN 4 ELSE 6 END AS af, approx_count_distinct(r.prefix_id) AS n
+            FROM (SELECT session_id, prefix_id FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+                  UNION ALL SELECT session_id, prefix_id FROM routes_open WHERE start_key <= $hi) r
+            JOIN sessions s USING (session_id)
+            GROUP BY r.session_id, s.collector, af""", params).fetchnumpy()
+
+
+
+
+@contextmanager
+def _days(con, lo_key: int, hi_key: int) -> Iterator[None]:
+    """The days a windowed query reads (ordering keys ``lo_key`` to ``hi_key``). A dataset's views
+    read the partitions of these days only (``explorer.store.dataset``); a store's tables ignore
+    the two variables, which are the connection's own (each thread reads through its own cursor)."""
+    lo, hi = days_between(lo_key, hi_key)
+    con.execute(f"SET VARIABLE {LO} = DATE '{lo.isoformat()}'")
+    con.execute(f"SET VARIABLE {HI} = DATE '{hi.isoformat()}'")
+    try:
+        yield
+    finally:
+        con.execute(f"RESET VARIABLE {LO}")
+        con.execute(f"RESET VARIABLE {HI}")
+
+
+def _is_dataset(con) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'dataset_prefix_ids'")
+                .fetchone()[0])
 
 
 # Stamps: a small answer that changes whenever the rows a derived table was built from change, so a

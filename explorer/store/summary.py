@@ -37,7 +37,7 @@ def store_summary(store: Store) -> dict:
         "store": str(store.path),
         "demo": get_meta(store, DEMO_LABEL_KEY),     # the label when the store is the demo, else None
         "schema_version": store.schema_version,
-        "bytes": store.path.stat().st_size if store.path.exists() else 0,
+        "bytes": _bytes(store.path),
         "files": files,
         "read_by": read_by,                         # backend -> files whose elements it read
         "collectors": collectors,
@@ -50,6 +50,13 @@ def store_summary(store: Store) -> dict:
         "first": _iso(first),
         "last": _iso(last),
     }
+
+
+def _bytes(path) -> int:
+    """The store file's size; a dataset's files added up."""
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size if path.exists() else 0
 
 
 def _iso(ts) -> str | None:

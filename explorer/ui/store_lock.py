@@ -19,7 +19,12 @@ RETRY_MS = 500
 
 
 def open_store(path: Path) -> Store:
-    """The window is the store's one writer (File > Import); read-only while other programs read it."""
+    """The window is the store's one writer (File > Import); read-only while other programs read it.
+    A dataset folder (``bgp-explorer ingest --dataset``) is always read-only here."""
+    from explorer.store.dataset import DatasetStore, is_dataset
+
+    if is_dataset(path):
+        return DatasetStore(path)
     try:
         return Store(path)
     except StoreLockedError:

@@ -112,8 +112,12 @@ class ExplorerWindow(QMainWindow):
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")
-        file.addAction("Import MRT &files...", self.import_files)
-        file.addAction("Import a &folder...", self.import_folder)
+        imports = [file.addAction("Import MRT &files...", self.import_files),
+                   file.addAction("Import a &folder...", self.import_folder)]
+        if getattr(self.store, "is_dataset", False):     # read-only here: bgp-explorer ingest --dataset adds files
+            for action in imports:
+                action.setEnabled(False)
+                action.setToolTip("A dataset is read-only in the window: add files with bgp-explorer ingest --dataset")
         file.addAction("Save a &screenshot...", self._save_screenshot)
         file.addSeparator()
         file.addAction("&Quit", self.close)
