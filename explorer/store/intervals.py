@@ -142,7 +142,6 @@ def route_ends(events: str, resets: str, columns: str = _COLUMNS) -> str:
             SELECT *, first_value(start_key) OVER (PARTITION BY session_id, prefix_id ORDER BY start_key, tb, sub
                                                    GROUPS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS next_k
             FROM ev
-        )
         ), last_reset AS (
             SELECT session_id, max(reset_key) AS m FROM ({resets}) GROUP BY 1
         ), later AS (       -- events with a reset of their session after them: the few that need the as-of join
