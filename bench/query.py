@@ -1,194 +1,113 @@
-"""Query speed on a large store: visibility, graph and events at 5 and 50 million elements.
+"""Query speed on a large store (issue 13): visibility --by total, events and graph --at.
 
-    python bench/query.py [--dir FOLDER] [--sizes 5,50] [--keep]
+    python bench/query.py --store PATH [--country CC ...] [--days 7] [--runs 3]
 
-How the large stores are made (in SQL inside DuckDB, not through the MRT parser, so they build in
-minutes): a base store ingests real files of ../shared/data/mrt, each under its own collector name
-(one full IPv4 table sent as updates in 2015 with North Korea's four /24s, and RIS update files of
-2007, 2016 and 2022). Every session of the base is then copied N times: copy c renames the session
-(collector 'bench<c mod 8>', peer IP suffixed '#c') and shifts all its elements and route intervals
-so that its file starts at 2014-12-15 00:00 UTC + c x (one week / N). Copying intervals with the
-same shift gives what deriving them again would give, since the rules look only at one session's
-own history. N is chosen to reach the target number of elements.
+The store is one of real size, built by ``python bench/scale.py --elements 200M --collectors 3
+--days 8 --slot-minutes 5 --store PATH`` (the real files of ../shared/data/mrt, time-shifted). The
+window starts at the day of its first complete RIB dump and lasts 7 days at a 5-minute step; the
+scopes are the store's largest country (by prefixes) and any named with --country.
 
-Times, in seconds, each beside the floor (warm < 0.5 s at 50 million elements):
-  cold: the first call in a fresh process (prefix index, session table sizes and paths not yet read);
-  warm: the best of three calls after it in the same process.
-Queries: visibility --by total over one week at 5-minute steps for KP (4 prefixes) and for the
-country with the most prefixes between 20,000 and 60,000; the graph of each at the week's middle;
-events of each over the week.
+For each query, a fresh process opens the store read-only and runs what the command runs
+(``visibility_table``, ``find_events``, ``graph_document``, the graph at the window's middle) once
+cold, then ``--runs`` times warm (the best is printed), then prints its peak resident memory. Then the
+whole command once more as a user runs it (``bgp-explorer ...``, a new process, output discarded).
+Floors: warm under 1 s, peak memory under 4 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-DATA = ROOT.parent / "shared" / "data" / "mrt"
-BASE_FILES = {"base2015": "bgpdump__updates.et-header.2015.gz", "base2007": "bgpdump__updates.20070211.0141.gz",
-              "base2016": "bgpdump__updates.20160811.1600.gz", "base2022": "dnas__rrc23.updates.20220421.0200.gz"}
-T0 = 1418601600                 # 2014-12-15T00:00:00Z
-WEEK = 7 * 86400
-FLOOR = 0.5
+WARM_FLOOR = 1.0
+MEMORY_FLOOR = 4e9
 
-
-def build_base(folder: Path) -> Path:
-    from explorer.ingest.pipeline import ingest
-    from explorer.store import Store
-
-    path = folder / "base.duckdb"
-    if not path.exists():
-        with Store(path) as s:
-            for collector, name in BASE_FILES.items():
-                for o in ingest(s, [DATA / name], collector=collector):
-                    if getattr(o, "failed", False):
-                        raise SystemExit(f"base ingest failed: {o.path}: {o.reason}")
-    return path
-
-
-def build_large(base: Path, folder: Path, millions: int) -> Path:
-    import duckdb
-
-    from explorer.store import Store
-
-    path = folder / f"bench{millions}m.duckdb"
-    if path.exists():
-        return path
-    with Store(path):
-        pass                                                       # the current schema, empty
-    con = duckdb.connect(str(path))
-    con.execute(f"ATTACH '{base}' AS b (READ_ONLY)")
-    per_copy = con.execute("SELECT count(*) FROM b.elements").fetchone()[0]
-    copies = -(-millions * 1_000_000 // per_copy)
-    step_us = WEEK * 1_000_000 // copies
-    n_sess, n_files = con.execute("SELECT max(session_id), max(file_id) FROM b.sessions, b.files").fetchone()
-    con.execute(f"""
-        CREATE TEMP TABLE shift AS                                   -- per base session: its file's start
-        SELECT DISTINCT e.session_id, {T0}::BIGINT * 1000000 - epoch_us(f.first_ts) AS us
-        FROM b.elements e JOIN b.files f USING (file_id)""")
-    con.execute(f"CREATE TEMP TABLE copies AS SELECT range AS c, range * {step_us} AS us FROM range({copies})")
-    t = time.perf_counter()
-    con.execute("BEGIN")
-    for table in ("prefixes", "paths", "communities"):
-        con.execute(f"INSERT INTO {table} SELECT * FROM b.{table}")
-    con.execute(f"""INSERT INTO sessions SELECT c.c * {n_sess} + s.session_id, 'bench' || (c.c % 8),
-                    s.peer_ip || '#' || c.c, s.peer_asn FROM b.sessions s, copies c""")
-    con.execute(f"""
-        INSERT INTO files SELECT c.c * {n_files} + f.file_id, f.path || '#' || c.c, f.size, f.sha256 || c.c,
-            f.order_key, f.kind, 'bench' || (c.c % 8), f.backend, make_timestamp({T0}::BIGINT * 1000000 + c.us),
-            make_timestamp(epoch_us(f.last_ts) - epoch_us(f.first_ts) + {T0}::BIGINT * 1000000 + c.us), NULL,
-            f.rib_entries, f.announcements, f.withdrawals, f.state_changes, f.records, f.status, f.reason,
-            f.filter, f.imported_at, f.elapsed_s
-        FROM b.files f, copies c""")
-    con.execute(f"""
-        INSERT INTO elements SELECT make_timestamp(epoch_us(e.ts) + sh.us + c.us), c.c * {n_sess} + e.session_id,
-            e.prefix_id, e.kind, e.path_id, e.community_id, c.c * {n_files} + e.file_id, e.seq
-        FROM copies c, b.elements e JOIN shift sh USING (session_id) ORDER BY c.c, e.ts""")
-    con.execute(f"""
-        INSERT INTO intervals SELECT c.c * {n_sess} + i.session_id, i.prefix_id, i.path_id,
-            make_timestamp(epoch_us(i.start_ts) + sh.us + c.us), make_timestamp(epoch_us(i.end_ts) + sh.us + c.us),
-            i.start_key + (sh.us + c.us) * 4, i.end_key + (sh.us + c.us) * 4
-        FROM copies c, b.intervals i JOIN shift sh USING (session_id) ORDER BY c.c, i.start_ts""")
-    con.execute("COMMIT")
-    con.execute("CHECKPOINT")
-    n = con.execute("SELECT (SELECT count(*) FROM elements), (SELECT count(*) FROM intervals)").fetchone()
-    print(f"built {path.name}: {copies} copies, {n[0]:,} elements, {n[1]:,} intervals in "
-          f"{time.perf_counter() - t:.0f} s", flush=True)
-    con.close()
-    return path
-
-
-QUERIES = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-from explorer.store import Store
+CHILD = r"""
+import json, resource, sys, time
 from explorer.analysis import Definitions, Window
-from explorer.analysis.scope import resolve_scope
-from explorer.analysis.visibility import visibility
+from explorer.cli.analysis import Question, graph_document, visibility_table, _visibility
 from explorer.analysis.events import find_events
-from explorer.analysis.graph import graph_json
+from explorer.store import Store
 
-store = Store({path!r}, read_only=True)
-con = store.con
-w = Window({t0}, {t0} + {week}, 300)
-defs = Definitions()
-def vis(cc): return visibility(con, resolve_scope(con, w, country=cc), w, defs)
-def graph(cc): return graph_json(con, resolve_scope(con, w, country=cc), {t0} + {week} // 2)
-def events(cc): return find_events(con, vis(cc))
-out = {{}}
-for name, fn in [("visibility", vis), ("graph", graph), ("events", events)]:
-    for label, cc in [("small", "KP"), ("large", {large!r})]:
-        t = time.perf_counter(); fn(cc); cold = time.perf_counter() - t
-        warm = []
-        for _ in range(3):
-            t = time.perf_counter(); r = fn(cc); warm.append(time.perf_counter() - t)
-        out[f"{{name}} {{label}}"] = (cold, min(warm))
-v = vis({large!r})
-out["large scope prefixes"] = int(len(v.scope.prefix_ids))
-out["large scope routes read"] = int(len(v.routes.session))
-print(json.dumps(out))
+path, query, country, start, end, step, runs = sys.argv[1:]
+start, end, step, runs = int(start), int(end), int(step), int(runs)
+q = Question(dict(country=country, prefixes=None, origin=None), Window(start, end, step), Definitions())
+times = []
+with Store(path, read_only=True) as s, s.reader() as con:
+    for _ in range(1 + runs):
+        t = time.perf_counter()
+        if query == "visibility":
+            header, cols, rows = visibility_table(con, q, "total")
+            size = len(rows)
+        elif query == "events":
+            size = len(find_events(con, _visibility(con, q)))
+        else:
+            doc = graph_document(con, q.scope, (start + end) // 2)
+            size = len(doc["edges"])
+        times.append(time.perf_counter() - t)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"times": times, "size": size, "rss": rss}))
 """
 
-
-def large_country(path: Path) -> str:
-    """The country with the most prefixes between 20,000 and 60,000 in the store (built-in mapping)."""
-    from collections import Counter
-
-    from explorer.registry.mapping import mapping_for, prefix_countries
-    from explorer.store import Store
-    from explorer.store.prefix_index import prefix_index
-
-    with Store(path, read_only=True) as s:
-        index = prefix_index(s.con)
-        cc = Counter(prefix_countries(s.con, index, mapping_for(s.con, T0)).tolist())
-    fits = [(n, c) for c, n in cc.items() if c and 20_000 <= n <= 60_000]
-    return max(fits)[1] if fits else cc.most_common(1)[0][0]
+COMMANDS = {
+    "visibility": lambda c, v: ["visibility", "--country", c, "--start", str(v.start), "--end", str(v.end),
+                                "--step", str(v.step), "--by", "total"],
+    "events": lambda c, v: ["events", "--country", c, "--start", str(v.start), "--end", str(v.end),
+                            "--step", str(v.step), "--format", "json"],
+    "graph": lambda c, v: ["graph", "--country", c, "--at", str((v.start + v.end) // 2)],
+}
+WHAT = {"visibility": "rows", "events": "events", "graph": "edges"}
 
 
-def measure(path: Path, large: str) -> dict:
-    code = QUERIES.format(root=str(ROOT), path=str(path), t0=T0, week=WEEK, large=large)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def measure(store: Path, view, country: str, query: str, runs: int) -> None:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(store), query, country, str(view.start), str(view.end),
+                          str(view.step), str(runs)], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        print(f"  {query}: failed: {out.stderr.strip().splitlines()[-1:]}")
+        return
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    cold, warm = r["times"][0], min(r["times"][1:])
+    argv = [sys.executable, "-m", "explorer", *COMMANDS[query](country, view), "--store", str(store)]
+    t = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    whole = time.perf_counter() - t
+    status = "" if done.returncode == 0 else f" (exit {done.returncode}: {done.stderr.strip()[:120]})"
+    print(f"  {query:10s} cold {cold:6.2f} s, warm {warm:6.2f} s (floor {WARM_FLOOR:.0f} s: "
+          f"{'ok' if warm < WARM_FLOOR else 'OVER'}), peak {r['rss'] / 1e9:5.2f} GB (floor 4 GB: "
+          f"{'ok' if r['rss'] < MEMORY_FLOOR else 'OVER'}); {r['size']:,} {WHAT[query]}; "
+          f"the whole command in a new process {whole:.2f} s{status}")
 
 
-def main() -> int:
+def main() -> None:
+    from scale_view import describe
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", help="where the stores are built (default: a temporary folder, removed after)")
-    ap.add_argument("--sizes", default="5,50", help="millions of elements (default 5,50)")
+    ap.add_argument("--store", type=Path, required=True, help="a large store (bench/scale.py --store PATH)")
+    ap.add_argument("--country", action="append", default=[], help="another country to measure (repeatable)")
+    ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--queries", default="visibility,events,graph")
     args = ap.parse_args()
-    if not DATA.exists():
-        print(f"{DATA} is absent: the benchmark derives its stores from the real archives there")
-        return 0
-    tmp = None if args.dir else tempfile.TemporaryDirectory(prefix="bench-query-")
-    folder = Path(args.dir or tmp.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    base = build_base(folder)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    large = large_country(base)
-    results = {}
-    for m in sizes:
-        results[m] = measure(build_large(base, folder, m), large)
-    print(f"\nlarge scope: country {large}, {results[sizes[-1]]['large scope prefixes']:,} prefixes; "
-          f"routes read for its week: " + ", ".join(f"{results[m]['large scope routes read']:,} at {m}M" for m in sizes))
-    head = "".join(f"{f'{m}M cold':>10}{f'{m}M warm':>10}" for m in sizes)
-    print(f"{'query':24}{head}{'growth (warm)':>15}{'floor':>8}")
-    for q in [k for k in results[sizes[0]] if isinstance(results[sizes[0]][k], list)]:
-        cells = "".join(f"{results[m][q][0]:10.3f}{results[m][q][1]:10.3f}" for m in sizes)
-        growth = results[sizes[-1]][q][1] / max(results[sizes[0]][q][1], 1e-9)
-        verdict = "ok" if results[sizes[-1]][q][1] < FLOOR else "OVER"
-        print(f"{q:24}{cells}{growth:14.1f}x{FLOOR:>6} s {verdict}")
-    if tmp:
-        tmp.cleanup()
-    return 0
+    if not args.store.exists():
+        raise SystemExit(f"no store at {args.store}: build one with python bench/scale.py --store {args.store}")
+    view = describe(args.store, days=args.days)
+    print(view.line())
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    for country in [view.country, *args.country]:
+        n = view.prefixes if country == view.country else describe(args.store, country, args.days).prefixes
+        print(f"{country} ({n:,} prefixes):")
+        for query in args.queries.split(","):
+            measure(args.store, view, country, query, args.runs)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
