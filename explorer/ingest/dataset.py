@@ -34,8 +34,8 @@ import duckdb
 
 from explorer.ingest.collectors import collector_from_path
 from explorer.ingest.mrt_scan import first_record_kind
-from explorer.ingest.pipeline import Outcome, Source, discover, file_record
-from explorer.ingest.reader import file_sha256, read_file
+from explorer.ingest.pipeline import Outcome, Source, file_record, hashed
+from explorer.ingest.reader import read_file
 from explorer.store.dataset import FILE_COLUMNS, KEPT_STATUSES, _parquet, create_dataset, part_path
 from explorer.store.dataset_write import (append_part, derive_day, derived_digest, digest, manifest_table,
                                           mark_stitched, order_key, stitch_collector, write_checkpoint,
@@ -108,12 +108,7 @@ def ingest_dataset(folder: str | os.PathLike, paths: Iterable[str | os.PathLike]
         _sweep(folder, manifest.kept_shas())
         unreadable: list[tuple[str, str]] = []
         todo: list[Source] = []
-        for path in discover(paths, unreadable):
-            try:
-                sha = file_sha256(path)
-            except OSError as exc:
-                unreadable.append((str(path), exc.strerror or str(exc)))
-                continue
+        for path, sha in hashed(paths, unreadable):
             earlier = manifest.kept.get(sha)
             if earlier is not None:
                 yield Outcome(str(path), "already imported",

@@ -81,6 +81,17 @@ class Outcome:
         }
 
 
+def hashed(paths: Iterable[str | os.PathLike], unreadable: list[tuple[str, str]]) -> Iterator[tuple[Path, str]]:
+    """(path, sha256) of every file ``discover`` finds; one that cannot be read goes to ``unreadable``."""
+    for path in discover(paths, unreadable):
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            unreadable.append((str(path), exc.strerror or str(exc)))
+            continue
+        yield path, sha
+
+
 def discover(paths: Iterable[str | os.PathLike], unreadable: list[tuple[str, str]] | None = None) -> list[Path]:
     """Files named, and the files under folders named (recursively, skipping hidden files and
     checksums, notes and other obviously non-MRT files).
@@ -148,12 +159,7 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike], *, collector: str |
     filter_key = flt.text if flt is not None and not flt.is_empty else None
     unreadable: list[tuple[str, str]] = []
     todo: list[Source] = []
-    for path in discover(paths, unreadable):
-        try:
-            sha = file_sha256(path)
-        except OSError as exc:
-            unreadable.append((str(path), exc.strerror or str(exc)))
-            continue
+    for path, sha in hashed(paths, unreadable):
         state, earlier = find_imported(store.con, sha, filter_key)
         if state == "same":
             how = f", filter {earlier[3]}" if earlier[3] else ""
