@@ -1,8 +1,8 @@
 """The set of prefix ids the store holds, kept as one compressed array so that a reader has it at
 once (the distinct prefix ids of a 200-million-row store take seconds to scan).
 
-Sorted ids, as deltas of little-endian 64-bit integers, zlib-compressed: about 1 byte a prefix
-(690,000 prefixes: 0.7 MB). Written in the same transaction as the rows that bring new prefixes
+Sorted ids, as deltas of little-endian 64-bit integers in planes of bytes, zlib-compressed: about
+1 byte a prefix (690,000 prefixes: 0.68 MB). Written in the same transaction as the rows that bring new prefixes
 (``imports.store_batch``); made again from the routes when rows go (a replaced import).
 """
 
@@ -15,12 +15,24 @@ import numpy as np
 CREATE = "CREATE TABLE prefix_set (ids BLOB, n BIGINT);"
 
 
+_SHUFFLED = b"S"       # the deltas' bytes by plane (all first bytes, then all second bytes, ...)
+
+
 def encode(ids: np.ndarray) -> bytes:
-    return zlib.compress(np.diff(np.asarray(ids, np.int64), prepend=0).astype("<i8").tobytes(), 6)
+    """Deltas in planes of bytes, then zlib at level 3: 690,000 prefixes in 0.68 MB and 0.05 s (plain
+    deltas at level 6: 0.71 MB in 0.18 s, paid at every batch that brings a new prefix)."""
+    deltas = np.diff(np.asarray(ids, np.int64), prepend=0).astype("<i8")
+    return _SHUFFLED + zlib.compress(deltas.view(np.uint8).reshape(-1, 8).T.tobytes(), 3)
 
 
 def decode(blob: bytes) -> np.ndarray:
-    return np.cumsum(np.frombuffer(zlib.decompress(blob), dtype="<i8")).astype(np.int64)
+    blob = bytes(blob)
+    if blob[:1] == _SHUFFLED:
+        planes = np.frombuffer(zlib.decompress(blob[1:]), dtype=np.uint8).reshape(8, -1)
+        deltas = np.ascontiguousarray(planes.T).view("<i8").ravel()
+    else:                   # the first form: plain deltas (zlib's own header never starts with "S")
+        deltas = np.frombuffer(zlib.decompress(blob), dtype="<i8")
+    return np.cumsum(deltas).astype(np.int64)
 
 
 def read_prefix_set(con) -> np.ndarray | None:
@@ -32,14 +44,23 @@ def read_prefix_set(con) -> np.ndarray | None:
 
 
 def add_prefixes(con, ids: np.ndarray) -> None:
-    """Add ``ids`` to the set (inside the caller's transaction); writes only when some are new."""
+    """Add ``ids`` to the set (inside the caller's transaction); writes only when some are new.
+
+    Sort-based (a batch brings millions of ids with repeats): numpy's hash-based ``unique`` and
+    ``union1d`` took 2.8 s of a 5.7 s store step on the 35 real files, this takes a tenth of that."""
     known = read_prefix_set(con)
-    ids = np.unique(np.asarray(ids, np.int64))
     if known is None:
         return
-    new = np.setdiff1d(ids, known, assume_unique=True)
-    if len(new):
-        _write(con, np.union1d(known, new))
+    ids = np.sort(np.asarray(ids, np.int64))
+    if len(ids):
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    if len(known):
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        ids = ids[known[at] != ids]
+    if len(ids):
+        merged = np.concatenate([known, ids])
+        merged.sort(kind="stable")          # two sorted runs: a merge
+        _write(con, merged)
 
 
 def rebuild_prefix_set(con) -> None:
