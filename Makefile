@@ -54,15 +54,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/demo.py
 
-# builds 5M- and 50M-element stores in a temporary folder (about 1 GB, a few minutes)
+# a large store's queries and window (issue 13): STORE=PATH, a store kept by bench-scale (STORE=PATH there too)
+STORE ?= scale.duckdb
 bench-query: $(STAMP)
-	$(BIN)/python bench/query.py
+	$(BIN)/python bench/query.py --store $(STORE)
+	$(BIN)/python bench/ui.py --store $(STORE)
 
 # builds a set of 100M elements from real files moved in time (about 1 GB in a temporary folder, a minute or
 # two), then ingests it 10M at a time, printing each chunk's rate; ELEMENTS=10M for a short run
 ELEMENTS ?= 100M
 bench-scale: $(STAMP)
-	$(BIN)/python bench/scale.py --elements $(ELEMENTS)
+	$(BIN)/python bench/scale.py --elements $(ELEMENTS) $(if $(filter command line,$(origin STORE)),--store $(STORE))
 
 # The standalone bundle (PyInstaller): dist/bgp-explorer/, then run it headless as a check.
 installer: $(STAMP)
