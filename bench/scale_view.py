@@ -30,7 +30,7 @@ class ScaleView:
     prefixes: int           # the country's prefixes in the store
     start: int              # Unix seconds
     end: int
-    runner_up: str | None = None     # the second largest country
+    runner_up: str | None = None     # the next country by size below it
     step: int = 300
 
     def line(self) -> str:
@@ -58,7 +58,8 @@ def describe(path: Path, country: str | None = None, days: int = 7) -> ScaleView
         counts = Counter(c for c in codes.tolist() if c)
         if country is None:
             country = counts.most_common(1)[0][0]
-    runner_up = next((c for c, _ in counts.most_common(2) if c != country), None)
+    ranked = [c for c, _ in counts.most_common()]
+    runner_up = next((c for c in ranked[ranked.index(country) + 1:]), None) if country in ranked else None
     return ScaleView(path, int(elements), path.stat().st_size, country, counts[country], start, end, runner_up)
 
 

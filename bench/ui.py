@@ -64,7 +64,7 @@ from explorer.ui.offscreen import app_instance, wait_until_shown
 from explorer.ui.window import ExplorerWindow
 app = app_instance()
 state = ViewState.from_dict(json.loads(sys.argv[2]))
-with Store(sys.argv[1]) as store:
+with Store(sys.argv[1], read_only=True) as store:
     w = ExplorerWindow(store, state, remember=False)
     w.resize(1600, 950)
     w.show()
@@ -116,7 +116,7 @@ def cursor_moves(store: Path, state: ViewState, moves: int = 50) -> list[float]:
             while w.graph is None or w.graph.at != t:
                 QApplication.processEvents()
                 time.sleep(0.0005)                  # as an event loop waits: the worker gets the GIL
-            w.graph_pane.plot.viewport().repaint()                        # painted, not just scheduled
+            w.graph_pane.plot.repaint()                        # painted, not just scheduled
             times.append(time.perf_counter() - t0)
         w.close()
     return times
@@ -194,11 +194,11 @@ def scale_report(store: Path, state: ViewState, other: str | None, moves: int = 
     from explorer.ui.window import ExplorerWindow
     from explorer.store import Store
 
-    def ok(value, floor):
-        return f"floor {floor:g}: {'ok' if value < floor else 'OVER'}"
+    def ok(value, floor, unit="s"):
+        return f"floor {floor:g} {unit}: {'ok' if value < floor else 'OVER'}"
 
     start = cold_start(store, state)
-    print(f"  cold start (new process, view loaded, graph painted): {start:.2f} s ({ok(start, 3)} s)", flush=True)
+    print(f"  cold start (new process, view loaded, graph painted): {start:.2f} s ({ok(start, 3)})", flush=True)
     app_instance()
     with Store(store, read_only=True) as s:
         w = ExplorerWindow(s, state, remember=False)
@@ -210,12 +210,12 @@ def scale_report(store: Path, state: ViewState, other: str | None, moves: int = 
             w.apply(state.with_(scope=other))
             wait_until_shown(w, 600)
             took = time.perf_counter() - t0
-            print(f"  new scope {other} in the running window: {took:.2f} s ({ok(took, 1.5)} s)", flush=True)
+            print(f"  new scope {other} in the running window: {took:.2f} s ({ok(took, 1.5)})", flush=True)
             t0 = time.perf_counter()
             w.apply(state)
             wait_until_shown(w, 600)
             took = time.perf_counter() - t0
-            print(f"  back to {state.scope} in the running window: {took:.2f} s ({ok(took, 1.5)} s)", flush=True)
+            print(f"  back to {state.scope} in the running window: {took:.2f} s ({ok(took, 1.5)})", flush=True)
         day_lo = state.start + 3 * 86400
         t0 = time.perf_counter()
         w.timeline.set_range(day_lo, day_lo + 86400)
@@ -226,7 +226,7 @@ def scale_report(store: Path, state: ViewState, other: str | None, moves: int = 
                 break
         took = time.perf_counter() - t0
         step = w.detail.state.step if w.detail is not None else None
-        print(f"  zoom into a day, re-read at a {step} s step: {took * 1000:.0f} ms ({ok(took * 1000, 500)} ms)",
+        print(f"  zoom into a day, re-read at a {step} s step: {took * 1000:.0f} ms ({ok(took * 1000, 500, 'ms')})",
               flush=True)
         w.timeline.set_range(state.start, state.end)
         times = []
@@ -238,13 +238,13 @@ def scale_report(store: Path, state: ViewState, other: str | None, moves: int = 
             while w.graph is None or w.graph.at != t:
                 QApplication.processEvents()
                 time.sleep(0.0005)
-            w.graph_pane.plot.viewport().repaint()
+            w.graph_pane.plot.repaint()
             w.prefixes.widget.viewport().repaint()
             times.append(time.perf_counter() - t0)
         w.close()
     med, worst = statistics.median(times) * 1000, max(times) * 1000
-    print(f"  cursor move to graph and table repainted, {len(times)} moves: median {med:.0f} ms ({ok(med, 100)} ms), "
-          f"worst {worst:.0f} ms ({ok(worst, 300)} ms)")
+    print(f"  cursor move to graph and table repainted, {len(times)} moves: median {med:.0f} ms ({ok(med, 100, 'ms')}), "
+          f"worst {worst:.0f} ms ({ok(worst, 300, 'ms')})")
     import resource
     print(f"  peak memory of this process (the window): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB "
           f"(floor 4 GB)")
