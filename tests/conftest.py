@@ -109,3 +109,26 @@ def loopback_broker(tmp_path, monkeypatch):
         for name, value in broker.proxy_env().items():
             monkeypatch.setenv(name, value)
         yield broker
+
+
+def pytest_collection_finish(session):
+    """Fail the run at once, and say why, if an import during collection left SIGPIPE at its default
+    action (mrtparse's own __init__ does that): a later write to a closed pipe would kill pytest with
+    status 141 and no report."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE") and signal.getsignal(signal.SIGPIPE) == signal.SIG_DFL:
+        raise pytest.UsageError("SIGPIPE was reset to its default action during collection (a bare `import "
+                                "mrtparse`?): import it through explorer.ingest.backend_mrtparse.import_mrtparse")
+
+
+@pytest.fixture(autouse=True)
+def _sigpipe_stays_ignored():
+    """The same after every test: the test that reset SIGPIPE fails by name (and it is set back),
+    instead of a later one dying with the whole run."""
+    import signal
+
+    yield
+    if hasattr(signal, "SIGPIPE") and signal.getsignal(signal.SIGPIPE) == signal.SIG_DFL:
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        pytest.fail("this test left SIGPIPE at its default action (a bare `import mrtparse`?)")

@@ -63,7 +63,7 @@ _MEMO_LIMIT = 1 << 16
 _IMPORT_LOCK = threading.Lock()
 
 
-def _import_mrtparse():
+def import_mrtparse():
     """mrtparse's ``__init__`` sets SIGPIPE to its default action for the whole process (a script's
     convenience for ``| head``): after that, any write to a closed pipe or socket kills the program
     outright instead of raising BrokenPipeError (a test run died so, with status 141). From a thread
@@ -96,7 +96,7 @@ class MrtparseBackend:
         from explorer.ingest.decoded import BackendUnavailable
 
         try:
-            mrtparse = _import_mrtparse()
+            mrtparse = import_mrtparse()
         except ImportError as exc:
             raise BackendUnavailable(f"mrtparse is not installed ({exc}): pip install mrtparse==2.2.0") from None
         self._mrt = mrtparse

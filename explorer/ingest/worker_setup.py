@@ -1,8 +1,8 @@
 """What each Dask worker does once when it starts, before any task (a Dask ``WorkerPlugin``).
 
-A worker runs tasks on threads, and mrtparse (the last fallback backend) sets a signal handler when
-it is first imported, which only the main thread may do: so it is imported here, on the worker's
-main thread, for every worker, including one that replaces a lost worker.
+mrtparse (the last fallback backend) sets a signal handler when it is first imported; it is imported
+here once per worker, including one that replaces a lost worker, through the backend's own import,
+which leaves SIGPIPE ignored (``backend_mrtparse.import_mrtparse``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ class ImportBackends(WorkerPlugin):
     name = "bgp-explorer-backends"
 
     def setup(self, worker) -> None:
+        from explorer.ingest.backend_mrtparse import import_mrtparse
+
         try:
-            import mrtparse  # noqa: F401
+            import_mrtparse()
         except ImportError:
             pass
