@@ -192,11 +192,11 @@ class StepGrid:
             return self.column(int(at))
         r = int(key)
         lo, hi = np.searchsorted(self.row, [r, r + 1])
-        out = np.zeros(self.k, np.int64)
         idx, count = self.idx[lo:hi], self.count[lo:hi]
-        for j in range(len(idx)):
-            out[idx[j]:] = count[j]
-        return out
+        if not len(idx):
+            return np.zeros(self.k, np.int64)
+        widths = np.diff(np.append(idx, self.k))         # each step holds until the next
+        return np.concatenate((np.zeros(idx[0], np.int64), np.repeat(count, widths)))
 
     def totals(self) -> np.ndarray:
         """Per row, the sum of its counts over the instants."""

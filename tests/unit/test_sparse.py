@@ -65,3 +65,23 @@ def test_steps_from_deltas_keeps_groups_apart():
     g, i, c = sparse.steps_from_deltas(np.array([0, 0, 0, 1, 1]), np.array([0, 2, 4, 1, 3]),
                                        np.array([1, -1, 1, 1, -1]), 6)
     assert list(zip(g.tolist(), i.tolist(), c.tolist())) == [(0, 0, 1), (0, 2, 0), (0, 4, 1), (1, 1, 1), (1, 3, 0)]
+
+
+def test_a_step_grid_reads_as_the_dense_grid_it_stands_for():
+    from explorer.analysis.sparse import StepGrid
+
+    rng = np.random.default_rng(7)
+    rows, k = 40, 300
+    row = rng.integers(0, rows, 2000)
+    idx = rng.integers(0, k, 2000)
+    delta = rng.choice([-1, 1], 2000)
+    g = StepGrid.from_deltas(row, idx, delta, rows, k)
+    dense = np.zeros((rows, k), np.int64)              # the same deltas summed cell by cell
+    for r, i, d in zip(row, idx, delta):
+        dense[r, i:] += d
+    assert np.array_equal(g.dense(), dense)
+    assert all(np.array_equal(g[r], dense[r]) for r in range(rows))
+    assert all(np.array_equal(g[:, i], dense[:, i]) for i in (0, 1, 150, k - 1))
+    assert g[3, 200] == dense[3, 200]
+    assert np.array_equal(g.totals(), dense.sum(axis=1)) and np.array_equal(g.sum(axis=0), dense.sum(axis=0))
+    assert g.max() == dense.max()
