@@ -104,9 +104,10 @@ def status_counts(con) -> dict[str, int]:
 def stored_prefix_ids(con) -> tuple[np.ndarray, dict[int, str]]:
     """(every prefix id in the store's routes, sorted; the text of each IPv6 one). A store keeps them as
     one compressed set (``prefix_set``), a dataset per collector (``dataset_prefix_ids``)."""
-    ids = None if _is_dataset(con) else read_prefix_set(con)
+    dataset = _is_dataset(con)
+    ids = None if dataset else read_prefix_set(con)
     if ids is None:             # a dataset, or a store written before the set: read them
-        source = ("SELECT prefix_id FROM dataset_prefix_ids" if _is_dataset(con) else
+        source = ("SELECT prefix_id FROM dataset_prefix_ids" if dataset else
                   "SELECT DISTINCT prefix_id FROM routes_open UNION SELECT DISTINCT prefix_id FROM routes")
         ids = np.asarray(con.execute(f"SELECT prefix_id FROM ({source}) ORDER BY 1").fetchnumpy()["prefix_id"],
                          np.int64)
