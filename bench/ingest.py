@@ -52,6 +52,7 @@ def our_ingest(files: list[Path], jobs: int, backend: str) -> tuple[int, int]:
             n = sum(o.record.rib_entries + o.record.announcements + o.record.withdrawals
                     for o in outcomes if o.record and o.status in ("ok", "truncated", "damaged"))
             store.con.execute("CHECKPOINT")
+            store.compact()             # as `bgp-explorer ingest` does after an import
         return n, path.stat().st_size
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -78,9 +78,27 @@ def _cmd_ingest(args) -> int:
     from explorer.ingest.pipeline import ingest
 
     with Store(store_path(args)) as store:
-        return _report(args, lambda on_progress: ingest(
+        code = _report(args, lambda on_progress: ingest(
             store, args.paths, collector=collectors[0] if collectors else None, filter_text=args.filter,
             jobs=args.jobs, backend=args.backend, on_progress=on_progress))
+        _compact(store, quiet=args.json)
+        return code
+
+
+def _compact(store, *, quiet: bool) -> None:
+    """Give back the space the import's transactions left free (``Store.compact``); a failure (a full
+    disk) leaves the store as it was and is only named."""
+    import duckdb
+
+    try:
+        sizes = store.compact()
+    except (OSError, duckdb.Error) as exc:
+        print(f"bgp-explorer ingest: the store was not compacted ({exc}); it is complete as it is",
+              file=sys.stderr)
+        return
+    if sizes and not quiet:
+        print(f"store compacted: {sizes[0] / 1e6:.1f} MB -> {sizes[1] / 1e6:.1f} MB (space that earlier "
+              "transactions left free)")
 
 
 def _report(args, events_of) -> int:

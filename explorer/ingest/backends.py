@@ -79,6 +79,7 @@ class BgpstreamBackend:
 
     def decode(self, path: str, kind: str, flt: ElementFilter | None = None) -> Iterator[pa.RecordBatch]:
         proc = subprocess.Popen(self.command(path, kind, flt), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _widen_pipe(proc.stdout)
         try:
             reader = pacsv.open_csv(
                 proc.stdout,
@@ -101,6 +102,20 @@ class BgpstreamBackend:
         # a peer (a RIB without its peer index table); the header walk says what the file holds.
         if code not in (0, 255) and not err.strip().startswith("WARN"):
             raise RuntimeError(f"bgpreader exited with status {code}: {err.strip()[-300:]}")
+
+
+_PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(stream) -> None:
+    """Linux: a 1 MiB pipe instead of 64 KiB, so bgpreader writes on while Arrow parses what came
+    (on the 578k-element et-header file, 1.1-1.4 s instead of 1.35-1.6 s)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass        # not Linux, or above /proc/sys/fs/pipe-max-size: the default pipe works too
 
 
 def _from_bgpreader(reader) -> Iterator[pa.RecordBatch]:

@@ -261,6 +261,7 @@ def _run(store, todo: list[Source], filter_key, backend, jobs, on_progress, toge
                 yield from group.offer(future, f, backend)
             if not stored and group.due():  # idle while the parsers work: store what waits
                 yield from group.flush()
+        store.con.execute(f"SET threads = {int(threads)}")     # the parsers are done: DuckDB has every core
         yield from group.flush()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
