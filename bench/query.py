@@ -1,6 +1,6 @@
 """Query speed on a large store (issue 13): visibility --by total, events and graph --at.
 
-    python bench/query.py --store PATH [--country CC ...] [--days 7] [--runs 3]
+    python bench/query.py --store PATH [--country CC ...] [--no-largest] [--days 7] [--runs 3]
 
 The store is one of real size, built by ``python bench/scale.py --elements 200M --collectors 3
 --days 8 --slot-minutes 5 --store PATH`` (the real files of ../shared/data/mrt, time-shifted). The
@@ -96,13 +96,14 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--queries", default="visibility,events,graph")
+    ap.add_argument("--no-largest", action="store_true", help="measure only the --country scopes")
     args = ap.parse_args()
     if not args.store.exists():
         raise SystemExit(f"no store at {args.store}: build one with python bench/scale.py --store {args.store}")
     view = describe(args.store, days=args.days)
     print(view.line())
     os.environ.setdefault("PYTHONPATH", str(ROOT))
-    for country in [view.country, *args.country]:
+    for country in ([] if args.no_largest else [view.country]) + args.country:
         n = view.prefixes if country == view.country else describe(args.store, country, args.days).prefixes
         print(f"{country} ({n:,} prefixes):")
         for query in args.queries.split(","):

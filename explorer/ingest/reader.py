@@ -10,8 +10,8 @@ elements, and its record says which backend that was and what the others read.
 
 Elements leave this process as columns with content ids (``explorer.store.ids``), so the store
 never matches texts against a dictionary: session, prefix, kind, ordering key, path, position.
-RIB rows are sorted by session and prefix within each chunk (a session's table then compresses
-to a few bytes a row); update rows stay in file order (one message's prefixes share a path).
+RIB rows are sorted by cluster, session and prefix within each chunk (the store's order, and a
+session's table then compresses to a few bytes a row); update rows stay in file order (one message's prefixes share a path).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from explorer.ingest.backends import BackendUnavailable, available, get_backend, order_for
 from explorer.ingest.filters import ElementFilter, parse_filter
 from explorer.ingest.mrt_scan import ScanResult, scan_mrt
+from explorer.store.clusters import cluster_codes
 from explorer.store.ids import canonical_v6_prefix, is_v4, prefix_ids, session_id
 from explorer.store.imports import STAGED, STATES
 
@@ -83,7 +84,7 @@ class FileRead:
             return
         table = pa.Table.from_batches(self._pending)
         if self._rib:   # a RIB entry's place in its file does not order it (its dump's entries share a key)
-            table = table.sort_by([("session_id", "ascending"), ("prefix_id", "ascending")])
+            table = _rib_order(table, self.names)
             first = table.column("seq")[0].as_py()
             table = table.set_column(table.schema.get_field_index("seq"), "seq",
                                      pa.array(np.arange(first, first + table.num_rows, dtype=np.int32)))
@@ -118,6 +119,15 @@ class FileRead:
                           for a in self.attempts)
         return (f"read by {self.backend}: the record walk counts at least {self.scan.expected:,} elements "
                 f"({tried})")
+
+
+def _rib_order(table: pa.Table, names: dict[int, str]) -> pa.Table:
+    """RIB rows by cluster (the store writes a batch in cluster order, ``store/clusters.py``), then
+    session and prefix: positions then follow the store's order, and a session's table compresses."""
+    ids, inverse = np.unique(table.column("prefix_id").to_numpy(), return_inverse=True)
+    clusters = cluster_codes(ids, names)[inverse]
+    order = np.lexsort((table.column("prefix_id").to_numpy(), table.column("session_id").to_numpy(), clusters))
+    return table.take(pa.array(order))
 
 
 def file_sha256(path: str | Path) -> str:

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from explorer.store.clusters import cluster_table, note_writer
+
 _COLUMNS = "session_id, prefix_id, kind, start_key, path, file_id, seq"
 
 
@@ -98,11 +100,18 @@ def derive(con: duckdb.DuckDBPyConnection, file_ids: Iterable[int], *, new: str 
     if counts[1]:   # (the key condition lets the scan skip the row groups of earlier times)
         con.execute("DELETE FROM routes WHERE end_key >= $1 AND rowid IN (SELECT rid FROM _old WHERE NOT open)",
                     [k0])
-    # In the order the parser staged them (see schema.py): what compresses best.
+    # In the order the parser staged them (see schema.py): what compresses best; the routes that
+    # ended by cluster first (a country's rows together, clusters.py).
     con.execute(f"""INSERT INTO routes_open SELECT {_COLUMNS}, NULL FROM _derived WHERE end_key IS NULL
                     ORDER BY file_id, seq""")
-    con.execute(f"""INSERT INTO routes SELECT {_COLUMNS}, end_key FROM _derived WHERE end_key IS NOT NULL
-                    ORDER BY file_id, seq""")
+    note_writer(con)
+    con.register("_clusters", cluster_table(con, "(SELECT prefix_id FROM _derived WHERE end_key IS NOT NULL)"))
+    try:
+        con.execute(f"""INSERT INTO routes SELECT {_prefixed('d')}, d.end_key, c.cluster
+                        FROM _derived d JOIN _clusters c ON c.prefix_id = d.prefix_id
+                        WHERE d.end_key IS NOT NULL ORDER BY c.cluster, d.file_id, d.seq""")
+    finally:
+        con.unregister("_clusters")
     _finish(con, ids)
 
 

@@ -1,5 +1,9 @@
 """How a store of an older schema becomes the current one (``MIGRATIONS``).
 
+Schema 3 -> 4: routes that ended carry their prefix's cluster (``explorer.store.clusters``), and
+are written again sorted by it within each four hours of start times, so a country's question reads its own
+row groups (the order ``intervals.derive`` gives each batch from schema 4 on).
+
 Schema 2 -> 3: the dictionary ids of schema 2 become content ids, and the routes are derived again.
 
 Schema 2 kept every text once in ``sessions``, ``prefixes``, ``paths`` and ``communities`` and
@@ -15,6 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from explorer.store.clusters import cluster_table, note_writer
 from explorer.store.ids import is_v4, prefix_ids, session_id
 from explorer.store.intervals import derive
 from explorer.store.prefix_set import rebuild_prefix_set
@@ -73,11 +78,31 @@ def to_content_ids(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("_pmap")
 
 
+# Start keys (microseconds * 4) of four hours: the time slices a migrated store's routes are sorted in.
+_SLICE_KEYS = 4 * 3600 * 1_000_000 * 4
+
+
+def to_clusters(con: duckdb.DuckDBPyConnection) -> None:
+    if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'routes' AND column_name = 'cluster' "
+                   "AND database_name = current_database()").fetchone()[0]:
+        return          # migrated from schema 2 just now: derived with clusters already
+    note_writer(con)
+    con.register("_clusters", cluster_table(con, "routes"))
+    con.execute(f"""CREATE TABLE _routes_4 AS SELECT r.*, c.cluster
+                    FROM routes r JOIN _clusters c ON c.prefix_id = r.prefix_id
+                    ORDER BY r.start_key // {_SLICE_KEYS}, c.cluster, r.file_id, r.seq""")
+    con.execute("DROP TABLE routes")
+    con.execute("ALTER TABLE _routes_4 RENAME TO routes")
+    con.unregister("_clusters")
+
+
 def _has(con, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])
                 .fetchone()[0])
 
 
 # version -> what brings a store of (version - 1) to version: SQL, or a function of the connection.
-# Schema 2 added the registry (explorer/registry); schema 3 content ids (explorer/store/ids.py).
-MIGRATIONS: dict[int, str | Callable[[duckdb.DuckDBPyConnection], None]] = {2: REGISTRY, 3: to_content_ids}
+# Schema 2 added the registry (explorer/registry); schema 3 content ids (explorer/store/ids.py);
+# schema 4 clusters (explorer/store/clusters.py).
+MIGRATIONS: dict[int, str | Callable[[duckdb.DuckDBPyConnection], None]] = {2: REGISTRY, 3: to_content_ids,
+                                                                            4: to_clusters}

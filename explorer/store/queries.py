@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from explorer.store.clusters import clusters_of
 from explorer.store.dataset import HI, LO, days_between
 from explorer.store.ids import V4_LIMIT
 from explorer.store.imports import KEPT        # statuses whose content is in the store (the write path's rule)
@@ -156,16 +157,18 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
     ``updates_from_us`` the announcements and withdrawals to them at times in [updates_from_us, hi_us]:
     one read of the tables for both.
 
-    Reads the two tables on their ordering keys (microseconds * 4 + phase), so DuckDB's zone maps
-    skip the row groups of other times; a route covers t when start_key <= 4t + 3 < end_key.
+    Reads the two tables on their ordering keys (microseconds * 4 + phase) and on the prefixes'
+    clusters (``clusters.py``), so DuckDB's zone maps skip the row groups of other times and other
+    countries; a route covers t when start_key <= 4t + 3 < end_key.
     """
     scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
+    where = _cluster_filter(con, prefix_ids)
     # held: 1 for a route overlapping the span; 0 for an update in its span held at no instant of it
     sql = """
         SELECT session_id, prefix_id, path, kind, start_key // 4 AS s, end_key // 4 AS e, 1 AS held
         FROM routes SEMI JOIN scope ON prefix_id = pid
-        WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+        WHERE {where}kind <> 2 AND start_key <= $hi AND end_key > $lo
         UNION ALL
         SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1
         FROM routes_open SEMI JOIN scope ON prefix_id = pid WHERE start_key <= $hi"""
@@ -175,7 +178,8 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
         UNION ALL
         SELECT session_id, prefix_id, NULL, kind, start_key // 4, end_key // 4, 0
         FROM routes SEMI JOIN scope ON prefix_id = pid
-        WHERE kind > 0 AND start_key >= $from AND start_key <= $hi AND (kind = 2 OR end_key <= $lo)"""
+        WHERE {where}kind > 0 AND start_key >= $from AND start_key <= $hi AND (kind = 2 OR end_key <= $lo)"""
+    sql = sql.replace("{where}", where)
     table = arrow_table(con, sql, params, days=(min(params["lo"], params.get("from", params["lo"])), params["hi"]),
                         scope=scope)
     held = table.column("held").to_numpy() == 1
@@ -193,6 +197,15 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
     return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
                      path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),
                      start, table.column("e").to_numpy(), update_kind, update_time)
+
+
+def _cluster_filter(con, prefix_ids: np.ndarray) -> str:
+    """``cluster IN (...) AND `` for the clusters of the prefixes, or '' when the store's rows cannot be
+    filtered so (a dataset): the same rows either way (``clusters.py``)."""
+    found = clusters_of(con, prefix_ids)
+    if found is None:
+        return ""
+    return f"cluster IN ({', '.join(map(str, found)) or 'NULL'}) AND "
 
 
 def origin_prefixes(con, asn: int, lo_us: int, hi_us: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The store's tables, and how a store of an older schema becomes the current one.
 
-Layout (schema 3), and why:
+Layout (schema 4), and why:
 
 * ``files``: one row per file the user imported, whatever became of it (status and reason), so
   that a second import of the same content (and filter) is recognised by its sha256 and skipped.
@@ -16,11 +16,13 @@ Layout (schema 3), and why:
   (``end_key`` unknown) live in ``routes_open``, which stays as small as the routing tables the
   collectors' sessions hold; a route that ends moves to ``routes``, which only grows, in time
   order, so its zone maps skip old days. A withdrawal's row goes to ``routes`` with
-  ``end_key = start_key``. Paths are kept as their text: DuckDB's dictionary and FSST
+  ``end_key = start_key``. Each batch writes the routes that ended sorted by ``cluster``, the
+  country of the prefix (``clusters.py``), so a country's question reads its row groups of
+  ``routes`` only (``routes_open``, the size of the routing tables, is read whole). Paths are kept as their text: DuckDB's dictionary and FSST
   compression store them in fewer bytes than a 64-bit id plus a table of texts would.
 * Rows are stored a batch of files at a time (``imports.store_batch``), with the routes they change
-  derived in the same transaction: one pass over the open routes per batch, not per file. Rows
-  keep the order the parser staged them in: update files in file order (one message's prefixes
+  derived in the same transaction: one pass over the open routes per batch, not per file. Within
+  a cluster, rows keep the order the parser staged them in: update files in file order (one message's prefixes
   share a path), RIB dumps sorted by session and prefix (a session's table then takes a few bytes
   a row).
 * ``state_changes``: BGP FSM changes of a session (1 Idle .. 6 Established).
@@ -37,7 +39,7 @@ de-duplicates with anti-joins, and DuckDB's constraint indexes would slow bulk i
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Schema 2: the registry, so that a historical window maps prefixes and ASes to countries as the
 # Regional Internet Registries had them then (see explorer/registry).
@@ -70,7 +72,7 @@ _ROW = """
 
 ROUTES = f"""
 CREATE TABLE routes_open ({_ROW}, end_key BIGINT);
-CREATE TABLE routes ({_ROW}, end_key BIGINT);
+CREATE TABLE routes ({_ROW}, end_key BIGINT, cluster USMALLINT);   -- cluster: clusters.py
 CREATE TABLE prefix_names (prefix_id BIGINT, prefix VARCHAR);
 CREATE TABLE prefix_set (ids BLOB, n BIGINT);     -- every prefix id held, compressed (prefix_set.py)
 CREATE TABLE state_changes (

@@ -39,7 +39,7 @@ def test_a_version_1_store_is_migrated_with_a_backup_and_keeps_its_data(tmp_path
     con.close()
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.migrated_from[0] == 1
         assert store.con.execute("SELECT prefix FROM prefixes ORDER BY prefix_id").fetchall() == [
             ("175.45.176.0/24",), ("2001:db8::/32",)]

@@ -134,8 +134,8 @@ def test_a_schema_1_store_is_migrated_by_the_command_its_message_names(capsys, t
         Store(path, read_only=True)
     assert "old.duckdb.schema1.bak" in str(exc.value)
     status, out, err = run(capsys, "info", "--store", path)
-    assert status == 0 and "(schema 3," in out
-    assert f"migrated {path} from store schema 1 to 3; the old file is kept as {path}.schema1.bak" in one_line(err)
+    assert status == 0 and "(schema 4," in out
+    assert f"migrated {path} from store schema 1 to 4; the old file is kept as {path}.schema1.bak" in one_line(err)
     status, out, err = run(capsys, "info", "--store", path)
     assert status == 0 and err == ""            # once
     assert (tmp_path / "old.duckdb.schema1.bak").exists()
