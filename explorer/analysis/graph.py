@@ -34,7 +34,8 @@ ROLES = ("origin", "upstream", "transit", "peer")
 
 @dataclass
 class RouteTimes:
-    """A scope's route intervals with their exact times (microseconds), sorted by prefix, then session."""
+    """A scope's route intervals with their exact times (microseconds), sorted by prefix, then
+    session, then start."""
 
     session: np.ndarray
     prefix: np.ndarray          # the prefix's position in the scope's sorted prefix ids
@@ -51,14 +52,28 @@ def route_times(con, index: PrefixIndex, prefix_ids: np.ndarray, lo: int, hi: in
     rows = routes_during(con, index.ids[prefix_ids], lo * US, hi * US)
     session = sessions_of(con, rows.session_id)
     prefix = np.searchsorted(np.asarray(prefix_ids, np.int64), index.positions(rows.prefix_id))
-    order = np.lexsort((session, prefix))       # by prefix, then session: ADD-PATH pairs are neighbours
+    order = by_pair_then_start(prefix, session, rows.start)     # ADD-PATH pairs are neighbours
     return RouteTimes(session[order], prefix[order], rows.path[order], rows.start[order], rows.end[order],
                       path_hops(con, rows.paths))
 
 
+def sort_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` for non-negative ints, as one stable sort of one int64 (a third
+    of lexsort's time on the 4 M routes of a country's week)."""
+    if not len(major):
+        return np.zeros(0, np.int64)
+    return np.argsort(np.asarray(major, np.int64) * (int(minor.max()) + 1) + minor, kind="stable")
+
+
+def by_pair_then_start(prefix: np.ndarray, session: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The order by prefix, session, then start: two stable sorts of one int64 each."""
+    by_start = np.argsort(start, kind="stable")
+    return by_start[sort_order(prefix[by_start], session[by_start])]
+
+
 def route_times_of(routes) -> RouteTimes:
     """The same, from routes already read for the window (``analysis.routes.Routes``): no second read."""
-    order = np.lexsort((routes.session, routes.rank))
+    order = by_pair_then_start(routes.rank, routes.session, routes.start)
     return RouteTimes(routes.session[order], routes.rank[order], routes.path[order], routes.start[order],
                       routes.end[order], routes.hops)
 
@@ -115,9 +130,9 @@ def held_at(r: RouteTimes, t: int) -> np.ndarray:
 def _add_path(r: RouteTimes) -> bool:
     """Whether some session holds two routes to one prefix at once (ADD-PATH), anywhere in the span."""
     if "add_path" not in r.cache:
-        order = np.lexsort((r.start, r.prefix, r.session))
-        same = (r.session[order][1:] == r.session[order][:-1]) & (r.prefix[order][1:] == r.prefix[order][:-1])
-        r.cache["add_path"] = bool((same & (r.start[order][1:] < r.end[order][:-1])).any())
+        # (the routes are sorted by prefix, session, then start: a pair's routes are neighbours in time order)
+        same = (r.session[1:] == r.session[:-1]) & (r.prefix[1:] == r.prefix[:-1])
+        r.cache["add_path"] = bool((same & (r.start[1:] < r.end[:-1])).any())
     return r.cache["add_path"]
 
 

@@ -69,9 +69,10 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     clipped to [0, k]. Their exact times are kept too (``start``, ``end``): events are found at the
     routing changes, whatever the step. ``prefix_ids`` are positions in ``index`` (sorted)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    rows = routes_during(con, index.ids[prefix_ids], t0, window.end * US, updates_from_us=t0 - step + 1)
-    positions = index.positions(rows.prefix_id)
-    rank = np.searchsorted(np.asarray(prefix_ids, np.int64), positions)
+    scope_ids = index.ids[prefix_ids]          # sorted, as the positions are
+    rows = routes_during(con, scope_ids, t0, window.end * US, updates_from_us=t0 - step + 1)
+    rank = np.searchsorted(scope_ids, rows.prefix_id)     # (in the scope's ids: fewer than the store's)
+    positions = np.asarray(prefix_ids, np.int64)[rank]
     a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
     b = np.where(rows.end >= OPEN, k, np.clip(-((t0 - np.minimum(rows.end, OPEN)) // step), 0, k))
     hops = path_hops(con, rows.paths)

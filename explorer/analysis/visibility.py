@@ -85,7 +85,7 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
 
 def prefix_transitions(rank, session, a, b, threshold, k):
     """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold."""
-    if sparse.overlapping(rank, session, a, k):            # ADD-PATH: count each session once
+    if sparse.overlapping(rank, session, a, k, b):         # ADD-PATH: count each session once
         group, _ = sparse.rank(session, rank)
         rows, a, b = sparse.merge(group, a, b, k)
         g, i, c = sparse.steps(rank[rows], a, b, k)
@@ -164,9 +164,13 @@ def by_prefix(v: Visibility):
     ids = v.scope.prefix_ids
     out = []
     for sel in (np.ones(len(r.session), bool), v.ff):
-        group, _ = sparse.rank(r.session[sel], r.rank[sel])
-        rows, a2, b2 = sparse.merge(group, v.a[sel], v.b[sel], k)
-        g, i, c = sparse.steps(r.rank[sel][rows], a2, b2, k)
+        rank, session, a, b = r.rank[sel], r.session[sel], v.a[sel], v.b[sel]
+        if sparse.overlapping(rank, session, a, k, b):      # ADD-PATH: count each session once
+            group, _ = sparse.rank(session, rank)
+            rows, a, b = sparse.merge(group, a, b, k)
+            g, i, c = sparse.steps(rank[rows], a, b, k)
+        else:                                               # (the rule prefix_transitions counts by)
+            g, i, c = sparse.sorted_steps(rank, a, b, k)
         out.append(sparse.StepGrid(g, i, c, len(ids), k))
     return ids, out[0], out[1]
 
@@ -201,7 +205,10 @@ def upstream_routes(v: Visibility):
     if not len(asns):
         return asns, np.zeros((0, k), np.int64)
     key = np.searchsorted(asns, up[sel])
-    group, _ = sparse.rank(r.session[sel], r.prefix[sel], key)
-    rows, a2, b2 = sparse.merge(group, r.a[sel], r.b[sel], k)
-    g, i, c = sparse.steps(key[rows], a2, b2, k)
+    if sparse.overlapping(r.prefix[sel], r.session[sel], r.a[sel], k, r.b[sel]):    # ADD-PATH: once an upstream
+        group, _ = sparse.rank(r.session[sel], r.prefix[sel], key)
+        rows, a2, b2 = sparse.merge(group, r.a[sel], r.b[sel], k)
+        g, i, c = sparse.steps(key[rows], a2, b2, k)
+    else:
+        g, i, c = sparse.sorted_steps(key, r.a[sel], r.b[sel], k)
     return asns, sparse.grid(g, i, c, g, len(asns), k).astype(np.int64)

@@ -165,21 +165,20 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
     where = _cluster_filter(con, prefix_ids)
     # held: 1 for a route overlapping the span; 0 for an update in its span held at no instant of it
-    sql = """
-        SELECT session_id, prefix_id, path, kind, start_key // 4 AS s, end_key // 4 AS e, 1 AS held
+    # (one scan of ``routes`` for both)
+    held = "kind <> 2 AND end_key > $lo"
+    wanted = held
+    if updates_from_us is not None:
+        params["from"] = 4 * int(updates_from_us)
+        wanted = f"({held}) OR (kind > 0 AND start_key >= $from AND (kind = 2 OR end_key <= $lo))"
+    sql = f"""
+        SELECT session_id, prefix_id, CASE WHEN {held} THEN path END AS path, kind, start_key // 4 AS s,
+               end_key // 4 AS e, ({held})::INTEGER AS held
         FROM routes SEMI JOIN scope ON prefix_id = pid
-        WHERE {where}kind <> 2 AND start_key <= $hi AND end_key > $lo
+        WHERE {where}start_key <= $hi AND ({wanted})
         UNION ALL
         SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1
         FROM routes_open SEMI JOIN scope ON prefix_id = pid WHERE start_key <= $hi"""
-    if updates_from_us is not None:
-        params["from"] = 4 * int(updates_from_us)
-        sql += """
-        UNION ALL
-        SELECT session_id, prefix_id, NULL, kind, start_key // 4, end_key // 4, 0
-        FROM routes SEMI JOIN scope ON prefix_id = pid
-        WHERE {where}kind > 0 AND start_key >= $from AND start_key <= $hi AND (kind = 2 OR end_key <= $lo)"""
-    sql = sql.replace("{where}", where)
     table = arrow_table(con, sql, params, days=(min(params["lo"], params.get("from", params["lo"])), params["hi"]),
                         scope=scope)
     held = table.column("held").to_numpy() == 1
@@ -226,13 +225,15 @@ def session_table_sizes(con, lo_us: int, hi_us: int) -> dict:
     HyperLogLog estimate), with its collector's rank among the collectors: columns session_id, c, af, n."""
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3}
     with _days(con, params["lo"], params["hi"]):
+        # aggregated before the join with sessions (twice as fast on 175 M routes: the join was per row)
         return con.execute(f"""
-            SELECT r.session_id, dense_rank() OVER (ORDER BY s.collector) AS c,
-                   CASE WHEN r.prefix_id < {V4_LIMIT} THEN 4 ELSE 6 END AS af, approx_count_distinct(r.prefix_id) AS n
-            FROM (SELECT session_id, prefix_id FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
-                  UNION ALL SELECT session_id, prefix_id FROM routes_open WHERE start_key <= $hi) r
-            JOIN sessions s USING (session_id)
-            GROUP BY r.session_id, s.collector, af""", params).fetchnumpy()
+            SELECT a.session_id, dense_rank() OVER (ORDER BY s.collector) AS c, a.af, a.n FROM (
+                SELECT session_id, CASE WHEN prefix_id < {V4_LIMIT} THEN 4 ELSE 6 END AS af,
+                       approx_count_distinct(prefix_id) AS n
+                FROM (SELECT session_id, prefix_id FROM routes WHERE kind <> 2 AND start_key <= $hi AND end_key > $lo
+                      UNION ALL SELECT session_id, prefix_id FROM routes_open WHERE start_key <= $hi)
+                GROUP BY ALL) a
+            JOIN sessions s USING (session_id)""", params).fetchnumpy()
 
 
 

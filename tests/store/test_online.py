@@ -20,7 +20,7 @@ from tests.conftest import data_file, pybgpstream_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = """SELECT s.collector, s.peer_ip, s.peer_asn, p.prefix, i.kind, i.path, i.start_key, i.end_key
-            FROM (SELECT * FROM routes UNION ALL SELECT * FROM routes_open) i
+            FROM (SELECT * EXCLUDE (cluster) FROM routes UNION ALL SELECT * FROM routes_open) i
             JOIN sessions s USING (session_id) JOIN prefixes p USING (prefix_id)"""
 
 
