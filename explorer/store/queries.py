@@ -88,9 +88,10 @@ def first_element(con, prefix_ids: np.ndarray, hi_us: int) -> int | None:
     """The time (microseconds) of the earliest element (RIB entry, announcement or withdrawal) to
     ``prefix_ids`` at or before ``hi_us``, or None."""
     ids = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})  # noqa: F841  (DuckDB reads it)
-    row = con.execute("""
+    where = _cluster_filter(con, prefix_ids)
+    row = con.execute(f"""
         SELECT min(k) // 4 FROM (
-            SELECT min(start_key) AS k FROM routes SEMI JOIN ids ON prefix_id = pid WHERE start_key <= $hi
+            SELECT min(start_key) AS k FROM routes SEMI JOIN ids ON prefix_id = pid WHERE {where}start_key <= $hi
             UNION ALL
             SELECT min(start_key) FROM routes_open SEMI JOIN ids ON prefix_id = pid WHERE start_key <= $hi)""",
                       {"hi": 4 * int(hi_us) + 3}).fetchone()
