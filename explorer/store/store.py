@@ -25,9 +25,12 @@ from explorer.store.schema import CREATE, SCHEMA_VERSION
 # A new store's block size. DuckDB's default is 256 KiB; a table's last, partly filled block per
 # column then costs up to 256 KiB, and a store of a few files was a tenth larger than with 64 KiB.
 BLOCK_SIZE = 65_536
-# ``Store.compact`` copies a file of at most this size when at least this share of it is free.
+# ``Store.compact`` copies a file of at most COMPACT_MAX_BYTES when at least COMPACT_FREE_SHARE of it
+# is free, and one under COMPACT_SMALL_BYTES (a copy of a few seconds) when any block is: the blocks in
+# use are partly empty too then (a store of the 35 real files: 283 used blocks, 250 after a copy).
 COMPACT_FREE_SHARE = 0.15
 COMPACT_MAX_BYTES = 1 << 30
+COMPACT_SMALL_BYTES = 256 << 20
 
 
 class Store:
@@ -87,7 +90,10 @@ class Store:
             "SELECT block_size, total_blocks, free_blocks FROM pragma_database_size() "
             "WHERE database_name = current_database()").fetchone()
         before = self.path.stat().st_size
-        if not total or free < min_free_share * total or before > max_bytes:
+        worth = free >= min_free_share * total or (free and before <= COMPACT_SMALL_BYTES)
+        if not total or not worth or before > max_bytes:
+            return None
+        if shutil.disk_usage(self.path.parent).free < before:      # the copy needs room beside the file
             return None
         copy = self.path.with_name(f".{self.path.name}.compacting-{os.getpid()}")
         self.con.close()
