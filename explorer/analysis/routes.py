@@ -69,28 +69,24 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     clipped to [0, k]. Their exact times are kept too (``start``, ``end``): events are found at the
     routing changes, whatever the step. ``prefix_ids`` are positions in ``index`` (sorted)."""
     k, t0, step = window.count, window.start * US, window.step * US
-    rows = routes_during(con, index.ids[prefix_ids], t0, window.end * US, updates_from_us=t0 - step + 1,
-                         sessions=known_sessions(con))
-    rank = rows.rank
+    scope_ids = index.ids[prefix_ids]          # sorted, as the positions are
+    rows = routes_during(con, scope_ids, t0, window.end * US, updates_from_us=t0 - step + 1)
+    rank = np.searchsorted(scope_ids, rows.prefix_id)     # (in the scope's ids: fewer than the store's)
     positions = np.asarray(prefix_ids, np.int64)[rank]
     a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
     b = np.where(rows.end >= OPEN, k, np.clip(-((t0 - np.minimum(rows.end, OPEN)) // step), 0, k))
     hops = path_hops(con, rows.paths)
     origin = origins(hops)
-    return Routes(rows.session_pos, positions, rank, rows.path, a.astype(np.int64),
+    return Routes(sessions_of(con, rows.session_id), positions, rank, rows.path, a.astype(np.int64),
                   b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops,
                   np.asarray(rows.start, np.int64), np.minimum(np.asarray(rows.end, np.int64), OPEN),
                   Updates(rows.update_kind, rows.update_time))
 
 
-def known_sessions(con) -> np.ndarray:
-    """The store's session ids, sorted: a session's position here is its number in the analyses."""
-    return cache_of(con).get("session_ids", files_stamp(con), lambda: session_ids(con))
-
-
 def sessions_of(con, ids: np.ndarray) -> np.ndarray:
     """Positions of session ids among the store's sessions (sorted), the analyses' session numbers."""
-    return np.searchsorted(known_sessions(con), np.asarray(ids, np.int64))
+    known = cache_of(con).get("session_ids", files_stamp(con), lambda: session_ids(con))
+    return np.searchsorted(known, np.asarray(ids, np.int64))
 
 
 def table_sizes(con, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

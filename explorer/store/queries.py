@@ -135,8 +135,6 @@ class RouteRows:
     end: np.ndarray
     update_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # 1 announcement, 2 withdrawal
     update_time: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
-    rank: np.ndarray | None = None           # per route: its prefix's position among ``prefix_ids``
-    session_pos: np.ndarray | None = None    # per route: its session's position among ``sessions``, when given
 
 
 def arrow_table(con, sql: str, params=None, days: tuple[int, int] | None = None, **tables: pa.Table) -> pa.Table:
@@ -155,23 +153,16 @@ def arrow_table(con, sql: str, params=None, days: tuple[int, int] | None = None,
         cur.close()
 
 
-def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_from_us: int | None = None,
-                  sessions: np.ndarray | None = None) -> RouteRows:
-    """Routes to ``prefix_ids`` (sorted) held at some instant of [lo_us, hi_us] (start <= t < end), and
-    with ``updates_from_us`` the announcements and withdrawals to them at times in [updates_from_us,
-    hi_us]: one read of the tables for both. Each route comes with its prefix's position among
-    ``prefix_ids`` (``rank``) and, given ``sessions`` (sorted session ids), its session's position
-    there: the joins that give them run in DuckDB's threads, not in numpy searches over every row.
+def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_from_us: int | None = None) -> RouteRows:
+    """Routes to ``prefix_ids`` held at some instant of [lo_us, hi_us] (start <= t < end), and with
+    ``updates_from_us`` the announcements and withdrawals to them at times in [updates_from_us, hi_us]:
+    one read of the tables for both.
 
     Reads the two tables on their ordering keys (microseconds * 4 + phase) and on the prefixes'
     clusters (``clusters.py``), so DuckDB's zone maps skip the row groups of other times and other
     countries; a route covers t when start_key <= 4t + 3 < end_key.
     """
-    prefix_ids = np.asarray(prefix_ids, np.int64)
-    scope = pa.table({"pid": pa.array(prefix_ids), "r": pa.array(np.arange(len(prefix_ids), dtype=np.int32))})
-    known = pa.table({"sid": pa.array(np.asarray(sessions if sessions is not None else [], np.int64)),
-                      "sp": pa.array(np.arange(0 if sessions is None else len(sessions), dtype=np.int32))})
-    sp = "x.sp" if sessions is not None else "NULL::INTEGER"
+    scope = pa.table({"pid": pa.array(np.asarray(prefix_ids, np.int64), pa.int64())})
     params = {"hi": 4 * int(hi_us) + 3, "lo": 4 * int(lo_us) + 3, "open": OPEN}
     where = _cluster_filter(con, prefix_ids)
     # held: 1 for a route overlapping the span; 0 for an update in its span held at no instant of it
@@ -181,17 +172,16 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
     if updates_from_us is not None:
         params["from"] = 4 * int(updates_from_us)
         wanted = f"({held}) OR (kind > 0 AND start_key >= $from AND (kind = 2 OR end_key <= $lo))"
-    join = "JOIN scope ON prefix_id = pid" + (" LEFT JOIN known x ON x.sid = session_id" if sessions is not None else "")
     sql = f"""
         SELECT session_id, prefix_id, CASE WHEN {held} THEN path END AS path, kind, start_key // 4 AS s,
-               end_key // 4 AS e, ({held})::INTEGER AS held, r, {sp} AS sp
-        FROM routes {join}
+               end_key // 4 AS e, ({held})::INTEGER AS held
+        FROM routes SEMI JOIN scope ON prefix_id = pid
         WHERE {where}start_key <= $hi AND ({wanted})
         UNION ALL
-        SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1, r, {sp}
-        FROM routes_open {join} WHERE start_key <= $hi"""
+        SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1
+        FROM routes_open SEMI JOIN scope ON prefix_id = pid WHERE start_key <= $hi"""
     table = arrow_table(con, sql, params, days=(min(params["lo"], params.get("from", params["lo"])), params["hi"]),
-                        scope=scope, known=known)
+                        scope=scope)
     held = table.column("held").to_numpy() == 1
     kind = table.column("kind").to_numpy().astype(np.int64)
     start = table.column("s").to_numpy()
@@ -204,15 +194,9 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
         table = table.filter(pa.array(held))
         start = start[held]
     path = table.column("path").combine_chunks().dictionary_encode()
-    session_pos = None
-    if sessions is not None:
-        if table.column("sp").null_count:
-            raise ValueError("a route's session is not among the sessions given")
-        session_pos = table.column("sp").to_numpy().astype(np.int64)
     return RouteRows(table.column("session_id").to_numpy(), table.column("prefix_id").to_numpy(),
                      path.indices.to_numpy(zero_copy_only=False).astype(np.int64), path.dictionary.to_pylist(),
-                     start, table.column("e").to_numpy(), update_kind, update_time,
-                     table.column("r").to_numpy().astype(np.int64), session_pos)
+                     start, table.column("e").to_numpy(), update_kind, update_time)
 
 
 def _cluster_filter(con, prefix_ids: np.ndarray) -> str:
