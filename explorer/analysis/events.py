@@ -83,8 +83,9 @@ def changes(con, v: Visibility) -> Changes:
     a = np.searchsorted(times, s, "left")           # the first time the route covers (start <= t < end)
     b = np.searchsorted(times, e, "left")           # the first it no longer covers
     thr = v.threshold[scope.prefix_ids]
-    g, i, d = prefix_transitions(rank, session, a, b, thr, k)
-    hg, hi, hd = prefix_transitions(rank, session, a, b, np.ones(len(thr), np.int64), k)
+    add_path = sparse.overlapping(rank, session, a, k, b)
+    g, i, d = prefix_transitions(rank, session, a, b, thr, k, add_path)
+    hg, hi, hd = prefix_transitions(rank, session, a, b, np.ones(len(thr), np.int64), k, add_path)
     lost = _lost_spans(g, i, d, hg, hi, hd, k)
     # counted up: visible, save that a lost span starts and ends where its rule says
     first_rise = (d == 1) & np.concatenate(([True], g[1:] != g[:-1]))

@@ -42,6 +42,7 @@ class Visibility:
     visible_origins: np.ndarray
     announcements: np.ndarray
     withdrawals: np.ndarray
+    add_path: bool = True               # a session holds two routes of a prefix at once (sparse.overlapping)
 
     def header(self) -> dict:
         return {"scope": self.scope.describe(), "start": iso(self.window.start), "end": iso(self.window.end),
@@ -71,7 +72,10 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     threshold = thr_af[af]
     ffm = ff.mask(routes.session, af[routes.prefix]) & (routes.a < routes.b)
     rank = routes.rank[ffm]
-    r, i, d = prefix_transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm], threshold[scope.prefix_ids], k)
+    # asked once for every route: a subset of routes with none has none (by_prefix, upstream_routes)
+    add_path = sparse.overlapping(routes.rank, routes.session, routes.a, k, routes.b)
+    r, i, d = prefix_transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm],
+                                 threshold[scope.prefix_ids], k, add_path)
     p = scope.prefix_ids[r]
     visible = sparse.series(i, d, k)
     slash24 = slash24_series(scope, p, i, d, k)
@@ -80,12 +84,15 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     origins = _any_series(origin[has], i[has], d[has], k)
     ann, wd = routes.updates.per_step(window)
     return Visibility(scope, window, defs, ff, routes, routes.a, routes.b, ffm, threshold, (p, i, d), visible,
-                      slash24, origins, ann, wd)
+                      slash24, origins, ann, wd, add_path)
 
 
-def prefix_transitions(rank, session, a, b, threshold, k):
-    """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold."""
-    if sparse.overlapping(rank, session, a, k, b):         # ADD-PATH: count each session once
+def prefix_transitions(rank, session, a, b, threshold, k, add_path: bool | None = None):
+    """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold.
+    ``add_path``: whether these ranges may overlap (``sparse.overlapping``), when the caller knows."""
+    if add_path is None:
+        add_path = sparse.overlapping(rank, session, a, k, b)
+    if add_path:                                           # ADD-PATH: count each session once
         group, _ = sparse.rank(session, rank)
         rows, a, b = sparse.merge(group, a, b, k)
         g, i, c = sparse.steps(rank[rows], a, b, k)
@@ -165,7 +172,7 @@ def by_prefix(v: Visibility):
     out = []
     for sel in (np.ones(len(r.session), bool), v.ff):
         rank, session, a, b = r.rank[sel], r.session[sel], v.a[sel], v.b[sel]
-        if sparse.overlapping(rank, session, a, k, b):      # ADD-PATH: count each session once
+        if v.add_path:                                      # ADD-PATH: count each session once
             group, _ = sparse.rank(session, rank)
             rows, a, b = sparse.merge(group, a, b, k)
             g, i, c = sparse.steps(rank[rows], a, b, k)
@@ -205,7 +212,7 @@ def upstream_routes(v: Visibility):
     if not len(asns):
         return asns, np.zeros((0, k), np.int64)
     key = np.searchsorted(asns, up[sel])
-    if sparse.overlapping(r.prefix[sel], r.session[sel], r.a[sel], k, r.b[sel]):    # ADD-PATH: once an upstream
+    if v.add_path:                                          # ADD-PATH: once an upstream
         group, _ = sparse.rank(r.session[sel], r.prefix[sel], key)
         rows, a2, b2 = sparse.merge(group, r.a[sel], r.b[sel], k)
         g, i, c = sparse.steps(key[rows], a2, b2, k)

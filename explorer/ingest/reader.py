@@ -11,7 +11,8 @@ elements, and its record says which backend that was and what the others read.
 Elements leave this process as columns with content ids (``explorer.store.ids``), so the store
 never matches texts against a dictionary: session, prefix, kind, ordering key, path, position.
 RIB rows are sorted by cluster, session and prefix within each chunk (the store's order, and a
-session's table then compresses to a few bytes a row); update rows stay in file order (one message's prefixes share a path).
+session's table then compresses to a few bytes a row); update rows stay in file order (one
+message's prefixes share a path).
 """
 
 from __future__ import annotations

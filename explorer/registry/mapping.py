@@ -16,6 +16,7 @@ from importlib.metadata import version as _version
 import numpy as np
 
 from explorer.store.cache import cache_of
+from explorer.store.ids import dotted_quads
 from explorer.store.prefix_index import PrefixIndex
 
 
@@ -78,16 +79,10 @@ def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
 
 
 def _first_addresses(index: PrefixIndex, rows: np.ndarray) -> list[str]:
-    """The first address of each prefix as text: IPv4 from the network number (host bits cleared),
-    formatted in Arrow's kernels (a Python loop took 3.6 s for 900,000 prefixes, this 0.2 s)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    """The first address of each prefix as text: IPv4 from the network number (host bits cleared)."""
     first = np.empty(len(rows), dtype=object)
     is4 = index.af[rows] == 4
-    net = index.lo[rows[is4]]
-    parts = [pc.cast(pa.array((net >> np.uint64(s)) & np.uint64(255)), pa.string()) for s in (24, 16, 8, 0)]
-    first[is4] = pc.binary_join_element_wise(*parts, ".").to_numpy(zero_copy_only=False)
+    first[is4] = dotted_quads(index.lo[rows[is4]].astype(np.int64)).to_numpy(zero_copy_only=False)
     first[~is4] = [t[:t.find("/")] for t in index.texts(rows[~is4])]
     return first.tolist()
 

@@ -2,7 +2,7 @@
 
 Every route row carries a *cluster*: the country of its prefix's first address as ``iptocc`` (the
 Regional Internet Registries' delegations, inside its wheel) gives it, as a number (``code("IN")``;
-0 for none). Each batch writes its routes sorted by cluster (``intervals.derive``; the parser sorts
+0 for none). Each batch writes its ended routes sorted by cluster (``intervals.derive``; the parser sorts
 a RIB dump's rows by cluster too, ``ingest.reader``), so a row group of ``routes`` holds a few
 countries and DuckDB's zone maps on ``cluster`` skip the rest: the routes of India's 29,000
 prefixes in a week of 200 M elements are about 2 % of the rows, read in 0.2 s instead of 1.4 s.
@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from explorer.store.ids import V4_LIMIT, v6_text
+from explorer.store.ids import V4_LIMIT, dotted_quads, v6_text
 
 MIXED = "mixed"
 
@@ -54,9 +54,7 @@ def cluster_codes(ids: np.ndarray, v6_texts: dict[int, str]) -> np.ndarray:
         return np.zeros(0, np.uint16)
     first = np.empty(len(ids), dtype=object)
     v4 = ids < V4_LIMIT
-    address = ids[v4] >> 6
-    octets = [pc.cast(pa.array((address >> s) & 255), pa.string()) for s in (24, 16, 8, 0)]
-    first[v4] = pc.binary_join_element_wise(*octets, ".").to_numpy(zero_copy_only=False)
+    first[v4] = dotted_quads(ids[v4] >> 6).to_numpy(zero_copy_only=False)
     first[~v4] = [(v6_text(pid) or v6_texts.get(pid, "")).partition("/")[0] or "::" for pid in ids[~v4].tolist()]
     countries = iptocc.country_code(first.tolist())
     table = {c: code(c) for c in set(countries)}
@@ -66,11 +64,15 @@ def cluster_codes(ids: np.ndarray, v6_texts: dict[int, str]) -> np.ndarray:
 def store_codes(con, ids: np.ndarray) -> np.ndarray:
     """``cluster_codes`` of store prefix ids, the texts of hashed IPv6 ids read from prefix_names."""
     ids = np.asarray(ids, np.int64)
-    hashed = ids[ids >= V4_LIMIT]
+    hashed = pa.table({"pid": pa.array(ids[ids >= V4_LIMIT])})      # (IPv6 past /48: their texts are stored)
     texts = {}
-    if len(hashed):
-        texts = dict(con.execute("SELECT prefix_id, prefix FROM prefix_names WHERE list_contains(?, prefix_id)",
-                                 [hashed.tolist()]).fetchall())
+    if hashed.num_rows:     # (on ``con`` itself: the ingest's transaction has just written these texts)
+        con.register("_hashed", hashed)
+        try:
+            texts = dict(con.execute("SELECT prefix_id, prefix FROM prefix_names SEMI JOIN _hashed "
+                                     "ON prefix_id = pid").fetchall())
+        finally:
+            con.unregister("_hashed")
     return cluster_codes(ids, texts)
 
 
@@ -94,10 +96,10 @@ def usable(con) -> bool:
     """Whether a query may filter this store's routes on cluster: they have one, and every row got
     it from the iptocc installed here (a dataset's views have none)."""
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'clusters'").fetchone()
-    except Exception:           # no meta table: not a store
+        rows = con.execute("SELECT value FROM meta WHERE key = 'clusters'").fetchall()    # (read to its end)
+    except duckdb.CatalogException:         # no meta table: not a store
         return False
-    return row is not None and row[0] == mapping_name()
+    return rows == [(mapping_name(),)]
 
 
 def clusters_of(con, ids: np.ndarray) -> list[int] | None:

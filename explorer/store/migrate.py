@@ -1,8 +1,8 @@
 """How a store of an older schema becomes the current one (``MIGRATIONS``).
 
 Schema 3 -> 4: routes that ended carry their prefix's cluster (``explorer.store.clusters``), and
-are written again sorted by it within each four hours of start times, so a country's question reads its own
-row groups (the order ``intervals.derive`` gives each batch from schema 4 on).
+are written again sorted by it within each four hours of start times, so a country's question
+reads its own row groups (the order ``intervals.derive`` gives each batch from schema 4 on).
 
 Schema 2 -> 3: the dictionary ids of schema 2 become content ids, and the routes are derived again.
 

@@ -18,13 +18,14 @@ Layout (schema 4), and why:
   order, so its zone maps skip old days. A withdrawal's row goes to ``routes`` with
   ``end_key = start_key``. Each batch writes the routes that ended sorted by ``cluster``, the
   country of the prefix (``clusters.py``), so a country's question reads its row groups of
-  ``routes`` only (``routes_open``, the size of the routing tables, is read whole). Paths are kept as their text: DuckDB's dictionary and FSST
-  compression store them in fewer bytes than a 64-bit id plus a table of texts would.
+  ``routes`` only (``routes_open``, the size of the routing tables, is read whole). Paths are
+  kept as their text: DuckDB's dictionary and FSST compression store them in fewer bytes than a
+  64-bit id plus a table of texts would.
 * Rows are stored a batch of files at a time (``imports.store_batch``), with the routes they change
   derived in the same transaction: one pass over the open routes per batch, not per file. Within
-  a cluster, rows keep the order the parser staged them in: update files in file order (one message's prefixes
-  share a path), RIB dumps sorted by session and prefix (a session's table then takes a few bytes
-  a row).
+  a cluster, rows keep the order the parser staged them in: update files in file order (one
+  message's prefixes share a path), RIB dumps sorted by session and prefix (a session's table
+  then takes a few bytes a row).
 * ``state_changes``: BGP FSM changes of a session (1 Idle .. 6 Established).
 * ``session_resets``: instants that end all of a session's routes (it left Established, or a
   complete RIB dump of it was taken).
