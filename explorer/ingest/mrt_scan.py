@@ -20,11 +20,11 @@ import ipaddress
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-__all__ = ["ScanResult", "StateChange", "scan_mrt"]
+__all__ = ["Pieces", "ScanResult", "StateChange", "scan_mrt"]
 
 # MRT types (RFC 6396 section 4; the deprecated ones in its appendix B).
 BGP = 5  # deprecated; RIPE RIS wrote it until 2000
@@ -272,7 +272,8 @@ def _compression_of(head: bytes) -> str:
 class _Walker:
     """Walk MRT headers across chunks, carrying the start of an unfinished record to the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[bytes, int], None] | None = None) -> None:
+        self.sink = sink  # given the bytes of each run of complete records walked: (buffer, length)
         self.counts: dict[int, int] = {}
         self.first_seen: dict[int, tuple[int, int]] = {}  # key -> (record number, offset)
         self.records = 0
@@ -363,6 +364,8 @@ class _Walker:
         self.records = done
         self.rib_entries = entries
         self.updates = updates
+        if self.sink is not None and off:
+            self.sink(buf, off)
         self.consumed += off
         if self.damage is None:
             self.rest = buf[off:]
@@ -490,16 +493,19 @@ def _decode_state_change(buf: bytes, at: int, length: int, mrt_type: int, subtyp
 # The scan
 
 
-def scan_mrt(path: str | os.PathLike, chunk_size: int = 8 << 20) -> ScanResult:
+def scan_mrt(path: str | os.PathLike, chunk_size: int = 8 << 20,
+             sink: Callable[[bytes, int], None] | None = None) -> ScanResult:
     """Walk every MRT record header of the file at `path` and report what was found.
 
     `chunk_size` bounds both the bytes read at once and the decompressed bytes walked at once
     (never more than 1 MiB, which measured fastest), so memory stays near two chunks plus the
-    longest record however large the file.
+    longest record however large the file. `sink(buffer, n)`, when given, receives the
+    decompressed bytes of the complete records as they are walked (``buffer[:n]``, in file order,
+    never past a header that cannot be right nor into an unfinished last record).
     """
     name = os.fspath(path)
     size = os.stat(name).st_size
-    walker = _Walker()
+    walker = _Walker(sink)
     with open(name, "rb") as fh:
         compression = _compression_of(fh.read(3))
         fh.seek(0)
@@ -632,3 +638,68 @@ def first_record_kind(path: str | os.PathLike) -> str:
     if mrt_type == TABLE_DUMP_V2 and subtype == PEER_INDEX_TABLE:
         return "rib"
     return _kind({(mrt_type, subtype): 1})
+
+
+def _boundary_after(buf: bytes, at: int, target: int, n: int) -> int:
+    """The first record boundary at or after ``target`` in ``buf[:n]``, walking from the boundary
+    ``at`` (the walk has checked every header up to ``n``); ``n`` when none is before it."""
+    if target >= n:
+        return n
+    length = _U32.unpack_from
+    while at < target:
+        at += _HEADER_SIZE + length(buf, at + 8)[0]
+    return min(at, n)
+
+
+class Pieces:
+    """A ``scan_mrt`` sink that cuts a file's complete records into uncompressed MRT files of about
+    ``piece_bytes`` each (one record more at most), at record boundaries, so that several parser
+    processes read one file.
+
+    Each piece is an MRT file of its own: a TABLE_DUMP_V2 dump's PEER_INDEX_TABLE (its first
+    record) starts every piece, since a RIB entry names its peer by an index into that table.
+    Update records (BGP4MP) stand alone.
+    """
+
+    def __init__(self, folder: str, piece_bytes: int) -> None:
+        self.folder, self.piece_bytes = folder, piece_bytes
+        self.paths: list[str] = []
+        self.preamble: bytes | None = None     # the PEER_INDEX_TABLE record, or b"" (known after the first call)
+        self._fh: BinaryIO | None = None
+        self._size = 0
+
+    def __call__(self, buf: bytes, n: int) -> None:
+        view = memoryview(buf)[:n]
+        if self.preamble is None:      # the file's first record
+            _, mrt_type, subtype, length = _HEADER.unpack_from(buf, 0)
+            first_is_index = (mrt_type, subtype) == (TABLE_DUMP_V2, PEER_INDEX_TABLE)
+            self.preamble = bytes(view[:_HEADER_SIZE + length]) if first_is_index else b""
+        at = 0
+        while at < n:
+            if self._fh is None:
+                path = os.path.join(self.folder, f"piece-{len(self.paths)}.mrt")
+                self._fh = open(path, "wb")
+                self.paths.append(path)
+                self._size = 0
+                if len(self.paths) > 1 and self.preamble:
+                    self._fh.write(self.preamble)
+            end = _boundary_after(buf, at, at + self.piece_bytes - self._size, n)
+            self._fh.write(view[at:end])
+            self._size += end - at
+            at = end
+            if self._size >= self.piece_bytes:
+                self.close()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def remove(self) -> None:
+        self.close()
+        for path in self.paths:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        self.paths = []

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from explorer.ingest.backends import BackendUnavailable, available, get_backend, order_for
 from explorer.ingest.filters import ElementFilter, parse_filter
-from explorer.ingest.mrt_scan import ScanResult, scan_mrt
+from explorer.ingest.mrt_scan import Pieces, ScanResult, scan_mrt
 from explorer.store.clusters import cluster_codes
 from explorer.store.ids import canonical_v6_prefix, is_v4, prefix_ids, session_id
 from explorer.store.imports import STAGED, STATES
@@ -58,6 +58,7 @@ class FileRead:
     first_ts_us: int | None = None
     last_ts_us: int | None = None
     out: str | None = None                   # Arrow IPC stream of STAGED rows; None when no rows
+    parts: list[str] | None = None           # a file read in pieces: its pieces' ``out``, in file order
     sessions: list[tuple[int, str, int]] = field(default_factory=list)    # (id, peer_ip, peer_asn)
     names: dict[int, str] = field(default_factory=dict)                 # IPv6 prefix id -> text
     states: pa.Table | None = None
@@ -86,7 +87,7 @@ class FileRead:
         table = pa.Table.from_batches(self._pending)
         if self._rib:   # a RIB entry's place in its file does not order it (its dump's entries share a key)
             table = _rib_order(table, self.names)
-            first = table.column("seq")[0].as_py()
+            first = pc.min(table.column("seq")).as_py()
             table = table.set_column(table.schema.get_field_index("seq"), "seq",
                                      pa.array(np.arange(first, first + table.num_rows, dtype=np.int32)))
         if self._writer is None:
@@ -110,6 +111,12 @@ class FileRead:
         self.states, state_sessions = _states(self.scan, collector)
         known = {s[0] for s in self.sessions}
         self.sessions += [s for s in state_sessions if s[0] not in known]
+
+    def row_files(self) -> list[str]:
+        """The Arrow IPC files holding the rows, in file order; each numbers its rows' ``seq`` from 0."""
+        if self.parts is not None:
+            return self.parts
+        return [self.out] if self.out else []
 
     @property
     def fallback_note(self) -> str | None:
@@ -137,10 +144,14 @@ def file_sha256(path: str | Path) -> str:
 
 
 def read_file(path: str, out: str, collector: str, *, backend: str = "auto", filter_text: str | None = None,
-              progress: Callable[[int], None] | None = None, scan: ScanResult | None = None) -> FileRead:
-    """Walk, decode and stage one file; the rows go to ``out`` (written under a temporary name first)."""
+              progress: Callable[[int], None] | None = None, scan: ScanResult | None = None,
+              snapshot_ts_us: int | None = None) -> FileRead:
+    """Walk, decode and stage one file; the rows go to ``out`` (written under a temporary name first).
+    A RIB dump's entries all take the time of its first record, or ``snapshot_ts_us`` (a piece of a
+    dump takes its dump's)."""
     started = time.perf_counter()
     scan = scan or scan_mrt(path)
+    snapshot = snapshot_ts_us if snapshot_ts_us is not None else scan.first_ts_us
     flt = parse_filter(filter_text) if filter_text else None
     names = order_for(scan.kind, backend)
     parsers = available(names) if backend == "auto" else [get_backend(backend)]
@@ -155,7 +166,7 @@ def read_file(path: str, out: str, collector: str, *, backend: str = "auto", fil
     for i, parser in enumerate(parsers):
         target = f"{out}.{i}.tmp"
         try:
-            got = _decode(parser, path, target, collector, scan, flt, progress)
+            got = _decode(parser, path, target, collector, scan, snapshot, flt, progress)
         except Exception as exc:          # a decoder that fails on this file: the next may not
             attempts.append(Attempt(parser.name, 0, f"{type(exc).__name__}: {exc}"[:200]))
             first_error = first_error or exc
@@ -181,15 +192,76 @@ def read_file(path: str, out: str, collector: str, *, backend: str = "auto", fil
     return best
 
 
+@dataclass
+class Split:
+    """A file cut for several parser processes (``split_file``): its walk and its pieces, in order."""
+
+    scan: ScanResult
+    pieces: list[str]
+    elapsed_s: float
+
+
+def split_file(path: str, out: str, collector: str, folder: str, piece_bytes: int, *, backend: str = "auto",
+               filter_text: str | None = None, progress: Callable[[int], None] | None = None) -> FileRead | Split:
+    """Walk the file, cutting its records into uncompressed MRT pieces of about ``piece_bytes`` in
+    ``folder`` (``mrt_scan.Pieces``), each for ``read_file`` in any process; ``combine`` joins their
+    readings. A file of one piece, or one whose cut could read differently from the whole (damaged,
+    legacy, a dump whose first record is not its PEER_INDEX_TABLE), is read here whole. A truncated
+    file is cut: its pieces hold the complete records, which is what a backend reads of it."""
+    started = time.perf_counter()
+    pieces = Pieces(folder, piece_bytes)
+    try:
+        scan = scan_mrt(path, sink=pieces)
+    finally:
+        pieces.close()
+    whole = (len(pieces.paths) < 2 or scan.kind not in ("rib", "updates") or scan.damaged_at is not None
+             or (scan.has_peer_index and not pieces.preamble))
+    if whole:
+        pieces.remove()
+        return read_file(path, out, collector, backend=backend, filter_text=filter_text, progress=progress, scan=scan)
+    return Split(scan, pieces.paths, time.perf_counter() - started)
+
+
+def combine(scan: ScanResult, reads: list[FileRead], split_s: float = 0.0) -> FileRead:
+    """One file's reading from its pieces' (in file order). Its rows stay in the pieces' files
+    (``parts``); the store numbers them on (``seq``) from piece to piece."""
+    kept: dict[str, int] = {}
+    tried: dict[str, Attempt] = {}
+    whole = FileRead(scan=scan, backend="", parts=[], elapsed_s=split_s)
+    sessions: dict[int, tuple[int, str, int]] = {}
+    for r in reads:
+        whole.elements += r.elements
+        whole.withdrawals += r.withdrawals
+        whole.unreadable += r.unreadable
+        whole.unreadable_example = whole.unreadable_example or r.unreadable_example
+        whole.elapsed_s += r.elapsed_s
+        if r.first_ts_us is not None:
+            whole.first_ts_us = r.first_ts_us if whole.first_ts_us is None else min(whole.first_ts_us, r.first_ts_us)
+            whole.last_ts_us = r.last_ts_us if whole.last_ts_us is None else max(whole.last_ts_us, r.last_ts_us)
+        for s in r.sessions:
+            sessions.setdefault(s[0], s)
+        whole.names.update(r.names)
+        whole.parts += r.row_files()
+        kept[r.backend] = kept.get(r.backend, 0) + r.elements
+        for a in r.attempts:
+            t = tried.setdefault(a.backend, Attempt(a.backend, 0))
+            t.elements += a.elements
+            t.error = t.error or a.error
+    whole.sessions = list(sessions.values())
+    whole.backend = max(kept, key=kept.get) if kept else ""
+    whole.attempts = list(tried.values())
+    return whole
+
+
 def _remove(path: str | None) -> None:
     if path and os.path.exists(path):
         os.remove(path)
 
 
-def _decode(parser, path, target, collector, scan, flt: ElementFilter | None, progress) -> FileRead:
+def _decode(parser, path, target, collector, scan, snapshot_ts_us, flt: ElementFilter | None, progress) -> FileRead:
     read = FileRead(scan=scan, backend=parser.name)
     rib = scan.kind == "rib"
-    snapshot_key = (scan.first_ts_us or 0) * 4
+    snapshot_key = (snapshot_ts_us or 0) * 4
     try:
         for batch in parser.decode(path, scan.kind, flt):
             if batch.num_rows:

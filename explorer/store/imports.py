@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class FileRecord:
 class Staged:
     """One parsed file's rows and what they refer to, as the parser process left them."""
 
-    rows: str | None                            # Arrow IPC stream of STAGED rows, or None
+    rows: list[str]                             # Arrow IPC streams of STAGED rows, in file order
     sessions: list[tuple[int, str, int]]        # (session_id, peer_ip, peer_asn) of the record's collector
     names: dict[int, str]                       # prefix_id -> text, IPv6
     states: pa.Table | None                     # STATES
@@ -134,10 +135,16 @@ def store_batch(store: Store, files: list[tuple[FileRecord, Staged]], *, replace
                 for sid, ip, asn in staged.sessions:
                     sessions.setdefault(sid, (sid, record.collector, ip, asn))
                 names.update(staged.names)
-                if staged.rows is not None:
-                    source = pa.memory_map(staged.rows)
+                first_seq = 0
+                for part in staged.rows:          # a file read in pieces: each numbers its rows from 0
+                    source = pa.memory_map(part)
                     sources.append(source)
                     table = pa.ipc.open_stream(source).read_all()
+                    if first_seq:
+                        at = table.schema.get_field_index("seq")
+                        seq = pc.add(table.column("seq"), pa.scalar(first_seq, pa.int32()))
+                        table = table.set_column(at, "seq", seq)
+                    first_seq += table.num_rows
                     rows.append(table.append_column("file_id", pa.array(np.full(table.num_rows, record.file_id,
                                                                                  dtype=np.int32))))
                 if staged.states is not None and staged.states.num_rows:
