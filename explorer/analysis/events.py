@@ -34,7 +34,7 @@ import numpy as np
 
 from explorer.analysis import sparse
 from explorer.analysis.coverage import Gap, gaps, known_mask
-from explorer.analysis.visibility import Visibility, prefix_transitions, slash24_series
+from explorer.analysis.visibility import Visibility, prefix_steps, slash24_series
 from explorer.store.queries import US
 from explorer.timeutil import iso_us
 
@@ -84,8 +84,9 @@ def changes(con, v: Visibility) -> Changes:
     b = np.searchsorted(times, e, "left")           # the first it no longer covers
     thr = v.threshold[scope.prefix_ids]
     add_path = sparse.overlapping(rank, session, a, k, b)
-    g, i, d = prefix_transitions(rank, session, a, b, thr, k, add_path)
-    hg, hi, hd = prefix_transitions(rank, session, a, b, np.ones(len(thr), np.int64), k, add_path)
+    steps = prefix_steps(rank, session, a, b, k, add_path)      # once, for both thresholds
+    g, i, d = sparse.crossings(*steps, thr[steps[0]])
+    hg, hi, hd = sparse.crossings(*steps, np.ones(len(steps[0]), np.int64))
     lost = _lost_spans(g, i, d, hg, hi, hd, k)
     # counted up: visible, save that a lost span starts and ends where its rule says
     first_rise = (d == 1) & np.concatenate(([True], g[1:] != g[:-1]))

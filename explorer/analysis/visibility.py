@@ -43,6 +43,7 @@ class Visibility:
     announcements: np.ndarray
     withdrawals: np.ndarray
     add_path: bool = True               # a session holds two routes of a prefix at once (sparse.overlapping)
+    ff_steps: tuple | None = None       # (prefix rank, instant index, full-feed sessions from then on)
 
     def header(self) -> dict:
         return {"scope": self.scope.describe(), "start": iso(self.window.start), "end": iso(self.window.end),
@@ -74,8 +75,8 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     rank = routes.rank[ffm]
     # asked once for every route: a subset of routes with none has none (by_prefix, upstream_routes)
     add_path = sparse.overlapping(routes.rank, routes.session, routes.a, k, routes.b)
-    r, i, d = prefix_transitions(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm],
-                                 threshold[scope.prefix_ids], k, add_path)
+    steps = prefix_steps(rank, routes.session[ffm], routes.a[ffm], routes.b[ffm], k, add_path)
+    r, i, d = sparse.crossings(*steps, threshold[scope.prefix_ids][steps[0]])
     p = scope.prefix_ids[r]
     visible = sparse.series(i, d, k)
     slash24 = slash24_series(scope, p, i, d, k)
@@ -84,21 +85,19 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
     origins = _any_series(origin[has], i[has], d[has], k)
     ann, wd = routes.updates.per_step(window)
     return Visibility(scope, window, defs, ff, routes, routes.a, routes.b, ffm, threshold, (p, i, d), visible,
-                      slash24, origins, ann, wd, add_path)
+                      slash24, origins, ann, wd, add_path, steps)
 
 
-def prefix_transitions(rank, session, a, b, threshold, k, add_path: bool | None = None):
-    """(prefix rank, instant index, +1/-1) where a prefix's sessions reach or leave its threshold.
+def prefix_steps(rank, session, a, b, k, add_path: bool | None = None):
+    """(prefix rank, instant index, sessions holding it from then on), each session counted once.
     ``add_path``: whether these ranges may overlap (``sparse.overlapping``), when the caller knows."""
     if add_path is None:
         add_path = sparse.overlapping(rank, session, a, k, b)
     if add_path:                                           # ADD-PATH: count each session once
         group, _ = sparse.rank(session, rank)
         rows, a, b = sparse.merge(group, a, b, k)
-        g, i, c = sparse.steps(rank[rows], a, b, k)
-    else:
-        g, i, c = sparse.sorted_steps(rank, a, b, k)
-    return sparse.crossings(g, i, c, threshold[g])
+        return sparse.steps(rank[rows], a, b, k)
+    return sparse.sorted_steps(rank, a, b, k)
 
 
 def _origin_of(rank, origin, n):
@@ -166,20 +165,14 @@ def slash24_series(scope: Scope, prefix, idx, delta, k):
 
 def by_prefix(v: Visibility):
     """Per prefix of the scope and instant: (prefix id, peers, full-feed peers), each a prefixes x
-    instants ``sparse.StepGrid`` (its ``dense()`` the whole grid)."""
+    instants ``sparse.StepGrid`` (its ``dense()`` the whole grid). The full-feed steps are those
+    the visibility was computed from (``Visibility.ff_steps``)."""
     k, r = v.window.count, v.routes
     ids = v.scope.prefix_ids
-    out = []
-    for sel in (np.ones(len(r.session), bool), v.ff):
-        rank, session, a, b = r.rank[sel], r.session[sel], v.a[sel], v.b[sel]
-        if v.add_path:                                      # ADD-PATH: count each session once
-            group, _ = sparse.rank(session, rank)
-            rows, a, b = sparse.merge(group, a, b, k)
-            g, i, c = sparse.steps(rank[rows], a, b, k)
-        else:                                               # (the rule prefix_transitions counts by)
-            g, i, c = sparse.sorted_steps(rank, a, b, k)
-        out.append(sparse.StepGrid(g, i, c, len(ids), k))
-    return ids, out[0], out[1]
+    every = prefix_steps(r.rank, r.session, v.a, v.b, k, v.add_path)
+    ff = v.ff_steps if v.ff_steps is not None else prefix_steps(r.rank[v.ff], r.session[v.ff], v.a[v.ff],
+                                                                v.b[v.ff], k, v.add_path)
+    return ids, sparse.StepGrid(*every, len(ids), k), sparse.StepGrid(*ff, len(ids), k)
 
 
 def by_upstream(con, v: Visibility):
