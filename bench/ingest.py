@@ -3,7 +3,8 @@
     python bench/ingest.py [--rounds N] [FILE_OR_FOLDER ...]      (default: ../shared/data/mrt)
 
 Every figure is the best of N rounds (default 3); a round measures each of (a) to (g) once, in
-turn, so a drift of the machine's speed reaches the references and ours alike.
+turn, so a drift of the machine's speed reaches the references and ours alike. The floors are
+also given round by round: ours over its reference of the same round, and their median.
 
 References (each reads every file, elements go nowhere):
   (a) pybgpkit-parser, bare: iterating the files and reading each element's fields,
@@ -114,10 +115,12 @@ def main(argv: list[str]) -> int:
         ours += [("(f) ours, libbgpstream, 1 job", 1, "auto", None),
                  ("(g) ours, libbgpstream, 2 jobs", 2, "auto", "floor 1.00 x (d)")]
     best: dict[str, float] = {}
+    rounds: dict[str, list[float]] = {}
     counts: dict[str, tuple[int, int]] = {}
 
     def keep(label: str, t: float) -> None:
         best[label] = min(t, best.get(label, t))
+        rounds.setdefault(label, []).append(t)
 
     for _ in range(max(1, args.rounds)):
         n_ref, t = timed(bare_parser, files)
@@ -152,6 +155,14 @@ def main(argv: list[str]) -> int:
         t = best[label]
         vs_dump = f"   {n / t / rate_dump:5.2f} x (d)" if rate_dump else ""
         line(label, n, t, vs_dump + (f"   {floor}" if floor else ""))
+    print("the floors, round by round (ours against the reference measured minutes before it, in the same round):")
+    for label, _jobs, _backend, floor in ours:
+        if floor is None or (floor.endswith("(d)") and not has_dump):
+            continue
+        ref = "d" if floor.endswith("(d)") else "a"
+        ratios = sorted(r / o for r, o in zip(rounds[ref], rounds[label]))
+        print(f"  {label[:3]} / ({ref}): {', '.join(f'{x:.2f}' for x in ratios)}; median {ratios[len(ratios) // 2]:.2f}   "
+              f"{floor}")
     for label, *_ in ours:
         n, size = counts[label]
         print(f"store {label[:3]}: {size / n:5.2f} bytes/element ({size / 1e6:.1f} MB) = "
