@@ -43,7 +43,7 @@ class Visibility:
     announcements: np.ndarray
     withdrawals: np.ndarray
     add_path: bool = True               # a session holds two routes of a prefix at once (sparse.overlapping)
-    ff_steps: tuple | None = None       # (prefix rank, instant index, full-feed sessions from then on)
+    ff_steps: tuple = ()                # (prefix rank, instant index, full-feed sessions from then on)
 
     def header(self) -> dict:
         return {"scope": self.scope.describe(), "start": iso(self.window.start), "end": iso(self.window.end),
@@ -88,11 +88,9 @@ def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibili
                       slash24, origins, ann, wd, add_path, steps)
 
 
-def prefix_steps(rank, session, a, b, k, add_path: bool | None = None):
+def prefix_steps(rank, session, a, b, k, add_path: bool):
     """(prefix rank, instant index, sessions holding it from then on), each session counted once.
-    ``add_path``: whether these ranges may overlap (``sparse.overlapping``), when the caller knows."""
-    if add_path is None:
-        add_path = sparse.overlapping(rank, session, a, k, b)
+    ``add_path``: whether these ranges may overlap (``sparse.overlapping``)."""
     if add_path:                                           # ADD-PATH: count each session once
         group, _ = sparse.rank(session, rank)
         rows, a, b = sparse.merge(group, a, b, k)
@@ -170,9 +168,7 @@ def by_prefix(v: Visibility):
     k, r = v.window.count, v.routes
     ids = v.scope.prefix_ids
     every = prefix_steps(r.rank, r.session, v.a, v.b, k, v.add_path)
-    ff = v.ff_steps if v.ff_steps is not None else prefix_steps(r.rank[v.ff], r.session[v.ff], v.a[v.ff],
-                                                                v.b[v.ff], k, v.add_path)
-    return ids, sparse.StepGrid(*every, len(ids), k), sparse.StepGrid(*ff, len(ids), k)
+    return ids, sparse.StepGrid(*every, len(ids), k), sparse.StepGrid(*v.ff_steps, len(ids), k)
 
 
 def by_upstream(con, v: Visibility):

@@ -35,7 +35,7 @@ import duckdb
 
 from explorer.ingest.collectors import collector_from_path
 from explorer.ingest.filters import ElementFilter, parse_filter
-from explorer.ingest.mrt_scan import first_record_kind
+from explorer.ingest.mrt_scan import _compression_of, first_record_kind
 from explorer.ingest.reader import FileRead, Split, combine, file_sha256, read_file, split_file, verdict
 from explorer.store.imports import (BATCH_FILES, BATCH_ROWS, FileRecord, Staged, find_imported, record_outcome,
                                     store_batch)
@@ -226,10 +226,7 @@ def _staging_folder() -> str:
 def _read(path: str, out: str, collector: str, backend: str, filter_text: str | None,
           cut: tuple[str, int] | None = None) -> FileRead | Split:
     """In a parser process: read a file, or with ``cut`` (folder, piece bytes) cut it into pieces."""
-    def progress(n: int) -> None:
-        if _progress is not None:
-            _progress.put((path, 0, n))
-
+    progress = _reporter(path, 0)
     if cut is not None:
         return split_file(path, out, collector, *cut, backend=backend, filter_text=filter_text, progress=progress)
     return read_file(path, out, collector, backend=backend, filter_text=filter_text, progress=progress)
@@ -238,15 +235,20 @@ def _read(path: str, out: str, collector: str, backend: str, filter_text: str | 
 def _read_piece(name: str, number: int, piece: str, out: str, collector: str, backend: str,
                 filter_text: str | None, snapshot_ts_us: int | None) -> FileRead:
     """In a parser process: one piece of a cut file (``number`` from 1), removed once read."""
+    try:
+        return read_file(piece, out, collector, backend=backend, filter_text=filter_text,
+                         progress=_reporter(name, number), snapshot_ts_us=snapshot_ts_us)
+    finally:
+        _remove(piece)
+
+
+def _reporter(name: str, number: int) -> Callable[[int], None]:
+    """Elements read so far of file ``name`` (of its piece ``number``; 0: the whole file), to this import."""
     def progress(n: int) -> None:
         if _progress is not None:
             _progress.put((name, number, n))
 
-    try:
-        return read_file(piece, out, collector, backend=backend, filter_text=filter_text, progress=progress,
-                         snapshot_ts_us=snapshot_ts_us)
-    finally:
-        _remove(piece)
+    return progress
 
 
 # A file is cut for several parsers when it holds at least 1/(8 x jobs) of the import's bytes (and
@@ -264,8 +266,7 @@ def _cut_for(f: Source, total: int, jobs: int, staging: str, index: int) -> tupl
             or f.size * _CUT_SHARE * jobs < total:
         return None
     with open(f.path, "rb") as fh:
-        head = fh.read(3)
-    ratio = _EXPANSION["gzip"] if head[:2] == b"\x1f\x8b" else _EXPANSION["bzip2"] if head == b"BZh" else 1
+        ratio = _EXPANSION.get(_compression_of(fh.read(3)), 1)
     folder = os.path.join(staging, f"{index}.pieces")
     os.mkdir(folder)
     return folder, max(_PIECE_MIN_BYTES, f.size * ratio // (4 * jobs))
