@@ -323,9 +323,11 @@ def _stage(batch: pa.RecordBatch, pids: pa.Array, collector: str, rib: bool, sna
     v6 = ~is_v4(pid_np)
     if v6.any():
         rows = np.flatnonzero(v6)
-        texts = pc.take(prefixes, pa.array(rows)).to_pylist()
-        for pid, text in zip(pid_np[rows].tolist(), texts):
-            if pid not in names:
+        distinct, first = np.unique(pid_np[rows], return_index=True)
+        fresh = [i for i, pid in enumerate(distinct.tolist()) if pid not in names]
+        if fresh:
+            texts = pc.take(prefixes, pa.array(rows[first[fresh]])).to_pylist()
+            for pid, text in zip(distinct[fresh].tolist(), texts):
                 names[pid] = canonical_v6_prefix(text)
     return pa.record_batch([
         pa.array(_session_ids(batch.column("peer_ip"), batch.column("peer_asn"), collector, sessions)),

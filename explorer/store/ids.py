@@ -50,25 +50,39 @@ def canonical_v6_prefix(prefix: str) -> str:
     host bits kept: the text the store keeps, and the one a long prefix's id is computed from."""
     addr, _, length_text = prefix.partition("/")
     try:
-        return f"{ipaddress.IPv6Address(addr)}/{length_text}" if length_text else str(ipaddress.IPv6Address(addr))
-    except ValueError:
+        packed = socket.inet_pton(socket.AF_INET6, addr)
+    except OSError:
         return prefix
+    text = canonical_v6_address(packed)
+    return f"{text}/{length_text}" if length_text else text
+
+
+def canonical_v6_address(packed: bytes) -> str:
+    """RFC 5952 text of a 16-byte address, as Python's ``ipaddress`` writes it. glibc's inet_ntop
+    writes the same but for '::' standing for a single zero group, and dotted IPv4-mapped forms;
+    those few go through ``ipaddress`` (a hundred times slower)."""
+    text = socket.inet_ntop(socket.AF_INET6, packed)
+    if "." in text or ("::" in text and text.count(":") == 7):
+        return str(ipaddress.IPv6Address(packed))
+    return text
 
 
 def v6_prefix_id(prefix: str) -> int:
     """The id of one IPv6 prefix text ('2001:db8::/32'). Raises ValueError on a malformed one."""
-    prefix = canonical_v6_prefix(prefix)
     addr, _, length_text = prefix.partition("/")
     try:
-        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, addr), "big")
-    except OSError:
+        packed = socket.inet_pton(socket.AF_INET6, addr)
+        length = int(length_text) if length_text else 128
+    except (OSError, ValueError):
         raise ValueError(f"not an IPv6 prefix: {prefix!r}") from None
-    length = int(length_text) if length_text else 128
     if not 0 <= length <= 128:
         raise ValueError(f"not an IPv6 prefix: {prefix!r}")
+    value = int.from_bytes(packed, "big")
     if length <= V6_EXACT_MAX_LENGTH and not value & ((1 << 80) - 1):   # (host bits past /48: hashed, kept as text)
         return _V6_BASE + ((value >> 80) << 6 | length)
-    return _HASHED + (int.from_bytes(hashlib.md5(prefix.encode()).digest()[:8], "big") & ((1 << 48) - 1))
+    text = canonical_v6_address(packed)
+    text = f"{text}/{length_text}" if length_text else text
+    return _HASHED + (int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "big") & ((1 << 48) - 1))
 
 
 def prefix_ids(prefixes: pa.Array | pa.ChunkedArray, *, strict: bool = True) -> pa.Array:
