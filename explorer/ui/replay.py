@@ -17,10 +17,9 @@ SPEEDS = [("1 change/s", 1000), ("4 changes/s", 250), ("10 changes/s", 100), ("3
 
 
 def change_instants(d: ViewData) -> np.ndarray:
-    """Distinct instants (seconds) inside the window at which some route of the scope starts or ends."""
-    us = np.concatenate([d.routes.start, d.routes.end]) // 1_000_000
-    us = us[(us >= d.state.start) & (us <= d.state.end)]
-    return np.unique(us)
+    """Distinct instants (seconds) inside the window at which some route of the scope starts or ends
+    (found with the view, on the query worker: ``viewmodel.view.change_instants``)."""
+    return d.changes
 
 
 class Replay(QObject):

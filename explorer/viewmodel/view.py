@@ -108,6 +108,7 @@ class ViewData:
     countries: dict[int, str] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)           # spans whose state the store does not know
     scope_words: str = ""                                   # 'North Korea', '175.45.176.0/22', 'AS131279'
+    changes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))   # change_instants, seconds
 
     def unknown_at(self, t: float) -> Gap | None:
         """The gap of the coverage holding instant t (seconds), if any."""
@@ -159,7 +160,21 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
                     peers, visible, v.visible_prefixes, v.visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     {int(u): route_grid[i] for i, u in enumerate(route_ups.tolist()) if route_grid[i].any()},
-                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries, ch.gaps, words)
+                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries, ch.gaps, words,
+                    change_instants(routes, state.start, state.end))
+
+
+def change_instants(routes: RouteTimes, start: int, end: int) -> np.ndarray:
+    """Distinct instants (seconds) in [start, end] at which some route of the scope starts or ends:
+    the steps of the replay. Marked in a mask of the window's seconds (np.unique's hashing of India's
+    week of routes, 8 M times, took 1.5 s on the GUI thread)."""
+    us = np.concatenate([routes.start, routes.end]) // US
+    us = us[(us >= start) & (us <= end)]
+    if end - start > 50_000_000:            # (more than a year and a half: no mask that long)
+        return np.unique(us)
+    seen = np.zeros(end - start + 1, bool)
+    seen[us - start] = True
+    return np.flatnonzero(seen).astype(np.int64) + start
 
 
 def as_label_text(asn: int, names: dict[int, str]) -> str:

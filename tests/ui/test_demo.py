@@ -99,6 +99,8 @@ def test_replay_steps_from_change_to_change_and_event_to_event(open_window, demo
 
     w = open_window(demo_store_path, KP.with_(at=parse_iso("2014-12-22T16:00:00Z")))
     changes = change_instants(w.data)
+    seconds = [int(t) // 1_000_000 for t in [*w.data.routes.start, *w.data.routes.end]]   # by hand, as a set
+    assert changes.tolist() == sorted({t for t in seconds if w.state.start <= t <= w.state.end})
     w.replay.step_forward()
     qtbot.waitUntil(lambda: w.graph.at == w.state.cursor, timeout=5000)
     assert w.state.cursor == min(c for c in changes if c > parse_iso("2014-12-22T16:00:00Z"))
