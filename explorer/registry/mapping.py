@@ -16,8 +16,10 @@ from importlib.metadata import version as _version
 import numpy as np
 
 from explorer.store.cache import cache_of
+from explorer.store.derived import kept_arrays
 from explorer.store.ids import dotted_quads
 from explorer.store.prefix_index import PrefixIndex
+from explorer.store.queries import files_stamp
 
 
 @lru_cache(maxsize=None)
@@ -50,8 +52,22 @@ def prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
 
     Kept in the store's cache for the current prefix index and mapping.
     """
-    return cache_of(con).get(("prefix_countries", mapping.file_ids), id(index),
-                             lambda: _prefix_countries(con, index, mapping))
+    return cache_of(con).get(("prefix_countries", mapping.file_ids), id(index), lambda: _kept(con, index, mapping))
+
+
+def _kept(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:
+    """``_prefix_countries``, kept in the store for the next process (``store.derived``; 0.5 s for
+    700,000 prefixes): codes as text, '' for none; for the store's files, the mapping's registry
+    files and iptocc's version."""
+    def build():
+        codes = _prefix_countries(con, index, mapping)
+        return {"codes": np.array(["" if c is None else c for c in codes.tolist()], dtype=str)}
+
+    key = f"prefix_countries {','.join(map(str, mapping.file_ids))} iptocc {version('iptocc')}"
+    codes = kept_arrays(con, key, files_stamp(con), build)["codes"]
+    out = codes.astype(object)
+    out[codes == ""] = None
+    return out
 
 
 def _prefix_countries(con, index: PrefixIndex, mapping: Mapping) -> np.ndarray:

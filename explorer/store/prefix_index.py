@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.store.cache import cache_of
+from explorer.store.derived import kept_arrays
 from explorer.store.ids import V4_LIMIT, v4_texts
 from explorer.store.queries import files_stamp, stored_prefix_ids
 
@@ -57,7 +58,22 @@ class PrefixIndex:
 
 
 def prefix_index(con) -> PrefixIndex:
-    return cache_of(con).get("prefix_index", files_stamp(con), lambda: _build(con))
+    stamp = files_stamp(con)
+    return cache_of(con).get("prefix_index", stamp, lambda: _from_arrays(kept_arrays(
+        con, "prefix_index", stamp, lambda: _to_arrays(_build(con)))))
+
+
+def _to_arrays(index: PrefixIndex) -> dict[str, np.ndarray]:
+    """The index as plain arrays (``store.derived`` keeps it so for the next process: 0.6 s to build
+    for 700,000 prefixes)."""
+    positions = np.array(sorted(index.v6_text), np.int64)
+    return {"ids": index.ids, "af": index.af, "length": index.length, "lo": index.lo, "hi": index.hi,
+            "v6_positions": positions, "v6_texts": np.array([index.v6_text[p] for p in positions.tolist()], dtype=str)}
+
+
+def _from_arrays(a: dict[str, np.ndarray]) -> PrefixIndex:
+    v6_text = dict(zip(a["v6_positions"].tolist(), a["v6_texts"].tolist()))
+    return PrefixIndex(a["ids"], a["af"], a["length"], a["lo"], a["hi"], v6_text)
 
 
 def _build(con) -> PrefixIndex:
