@@ -90,7 +90,11 @@ def _compact(store, *, quiet: bool) -> None:
     disk) leaves the store as it was and is only named."""
     import duckdb
 
+    from explorer.store.derived import drop_stale
+    from explorer.store.queries import files_stamp
+
     try:
+        drop_stale(store.con, files_stamp(store.con))       # what the window kept for the files before
         sizes = store.compact()
     except (OSError, duckdb.Error) as exc:
         print(f"bgp-explorer ingest: the store was not compacted ({exc}); it is complete as it is",

@@ -59,3 +59,12 @@ def _keep(con, key: str, stamp_text: str, value: dict[str, np.ndarray]) -> None:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
+
+
+def drop_stale(con, stamp) -> int:
+    """Drop the entries of other stamps than ``stamp`` (after an import, before the store is
+    compacted: they would never be read again). Returns how many went."""
+    try:
+        return con.execute(f"DELETE FROM {TABLE} WHERE stamp <> ?", [repr(tuple(stamp))]).fetchone()[0]
+    except duckdb.CatalogException:
+        return 0

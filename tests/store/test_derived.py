@@ -80,3 +80,15 @@ def test_a_read_only_store_is_answered_and_not_written(store_path):
         assert _sizes(s) == _direct(s.con)
         tables = {r[0] for r in s.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert TABLE not in tables
+
+
+def test_an_import_by_the_command_line_drops_what_was_kept(store_path, capsys):
+    from explorer.cli import main
+
+    assert main(["ingest", "--store", str(store_path), str(data_file(FILES[0]))]) == 0
+    with Store(store_path) as s:
+        _sizes(s)
+        assert s.con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 1
+    assert main(["ingest", "--store", str(store_path), str(data_file(FILES[1]))]) == 0
+    with Store(store_path, read_only=True) as s:
+        assert s.con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 0
