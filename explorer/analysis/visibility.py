@@ -60,12 +60,15 @@ def check_window(con, window: Window) -> None:
                             f"{iso(first)} to {iso(last)}")
 
 
-def visibility(con, scope: Scope, window: Window, defs: Definitions) -> Visibility:
+def visibility(con, scope: Scope, window: Window, defs: Definitions, *, sizes_window: Window | None = None) -> Visibility:
+    """``sizes_window``: the window whose table sizes choose the full-feed sessions (default: this
+    one); the explorer's zoom into a part of its window keeps the whole window's, so that the
+    zoomed timeline counts what the whole one does."""
     check_window(con, window)
     k = window.count
     routes = fetch_routes(con, scope.index, scope.prefix_ids, window)      # and the updates, in one read
     af = scope.index.af
-    ff = full_feed(con, window, defs, routes, af)
+    ff = full_feed(con, sizes_window or window, defs, routes, af)
     thr_af = np.full(7, np.iinfo(np.int64).max, np.int64)
     for fam, n in ff.counts.items():
         if n:

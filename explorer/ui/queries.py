@@ -10,9 +10,9 @@ from explorer.ui.style import utc
 from explorer.viewmodel.view import ViewData, countries_in_store, load_view
 
 
-def view(store, state: ViewState, cancelled=lambda: False) -> ViewData:
+def view(store, state: ViewState, cancelled=lambda: False, within: ViewState | None = None) -> ViewData:
     with store.reader() as con:
-        return load_view(con, state, cancelled=cancelled)
+        return load_view(con, state, cancelled=cancelled, within=within)
 
 
 def countries(store, at: int, cancelled=lambda: False) -> list[tuple[str, str, int]]:

@@ -179,7 +179,7 @@ class ExplorerWindow(QMainWindow):
             if shown is None or not (shown.state.start <= lo and hi <= shown.state.end and shown.state.step <= finer):
                 self.worker.submit("detail", queries.view, self.store,
                                    self.state.with_(start=lo, end=hi, step=finer, at=min(max(self.state.at, lo), hi)),
-                                   done=self._detail_loaded, failed=self._detail_failed)
+                                   within=d.state, done=self._detail_loaded, failed=self._detail_failed)
         elif getattr(self, "detail", None) is not None:
             self.detail = None
             self.timeline.set_view(d, self.state.timeline_mode, keep_range=True)

@@ -129,11 +129,14 @@ class Cancelled(Exception):
     """A newer request superseded this one."""
 
 
-def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
+def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewState | None = None) -> ViewData:
+    """``within``: the view this one zooms into; its window's table sizes choose the full-feed
+    sessions here too (``visibility``'s ``sizes_window``)."""
     window = Window(state.start, state.end, state.step)
     defs = Definitions(**state.definitions)
     scope = resolve_scope(con, window, **state.scope_args())
-    v = visibility(con, scope, window, defs)
+    sizes_window = Window(within.start, within.end, within.step) if within is not None else None
+    v = visibility(con, scope, window, defs, sizes_window=sizes_window)
     if cancelled():
         raise Cancelled()
     ids, peers, ff_peers = by_prefix(v)
@@ -151,7 +154,9 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False) -> ViewData:
     names = {a: n for a, n in as_names(con, asns).items() if n}
     countries = {a: c for a, c in as_countries(con, asns, mapping).items() if c}
     ff = sum(v.full_feed.counts.values())
-    text = (f"{scope.describe()}; {defs.describe()}; {ff} full-feed session(s) in the window; a prefix counts under "
+    chosen = (f"{ff} full-feed session(s) chosen over {span_text(within.start * US, within.end * US)}, the whole "
+              "window" if within is not None else f"{ff} full-feed session(s) in the window")
+    text = (f"{scope.describe()}; {defs.describe()}; {chosen}; a prefix counts under "
             f"each upstream (the AS before the origin) through which it is visible; bins of {state.step} s, state "
             f"after every element <= t; events at the routing changes")
     words = (country_name(scope.label) or scope.label if state.scope_kind == "country" else

@@ -152,6 +152,11 @@ def test_zooming_into_a_long_window_loads_the_visible_range_at_a_finer_step(open
     qtbot.waitUntil(lambda: w.detail is not None, timeout=10_000)
     assert w.detail.state.step < 900 and w.detail.state.start >= KP.start and w.detail.state.end <= KP.end
     assert w.timeline.data is w.detail and w.data.state.step == 900         # the window itself is unchanged
+    # the zoomed part counts what the whole window does: its full-feed sessions are the window's
+    assert w.detail.full_feed_sessions == w.data.full_feed_sessions and "chosen over" in w.detail.definitions
+    common, i, j = np.intersect1d(w.detail.instants, w.data.instants, return_indices=True)
+    assert len(common) >= 2
+    assert w.detail.visible_prefixes[i].tolist() == w.data.visible_prefixes[j].tolist()
     w.move_cursor(parse_iso("2014-12-22T16:14:50Z"))                        # between two 15-min instants
     qtbot.waitUntil(lambda: w.graph.at == parse_iso("2014-12-22T16:14:50Z"), timeout=5000)
     k = w.detail.index_at(w.state.cursor)
