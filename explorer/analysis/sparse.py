@@ -149,11 +149,17 @@ def sorted_steps(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int):
     (SIMD in numpy) orders them; ends at k are left out, so a group's count need not return to 0.
     """
     span = np.int64(k + 1)
-    plus = group * span + a
-    minus = (group * span + b)[b < k]
-    e = np.sort(np.concatenate((plus * 2 + 1, minus * 2)))
-    key = e >> 1
-    c = np.cumsum((e & 1) * 2 - 1)
+    base = group * span
+    ends = b < k
+    e = np.concatenate(((base + a) * 2 + 1, (base[ends] + b[ends]) * 2))
+    del base, ends
+    e.sort()                                    # in place, as the counts and keys below: Brazil's week has
+    c = e & 1                                   # 31 M endpoints, 250 MB an array
+    c *= 2
+    c -= 1
+    np.cumsum(c, out=c)
+    e >>= 1
+    key = e
     last = np.ones(len(e), bool)
     last[:-1] = key[1:] != key[:-1]
     key, c = key[last], c[last]

@@ -138,6 +138,22 @@ class RouteRows:
     update_time: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # microseconds
 
 
+def arrow_batches(con, sql: str, params=None, days: tuple[int, int] | None = None, rows: int = 1 << 20,
+                  **tables: pa.Table) -> Iterator[pa.RecordBatch]:
+    """``arrow_table``'s result as record batches of about ``rows`` rows, read as DuckDB makes them."""
+    cur = con.cursor()
+    try:
+        for name, table in tables.items():
+            cur.register(name, table)
+        if days is None:
+            yield from cur.sql(sql, params=params).to_arrow_reader(rows)
+            return
+        with _days(cur, *days):
+            yield from cur.sql(sql, params=params).to_arrow_reader(rows)
+    finally:
+        cur.close()
+
+
 def arrow_table(con, sql: str, params=None, days: tuple[int, int] | None = None, **tables: pa.Table) -> pa.Table:
     """A query's result as an Arrow table, without the copy DuckDB makes of a DB-API result: on a
     cursor of its own (the caller's connection may hold a result not read to its end), with
@@ -181,25 +197,52 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
         UNION ALL
         SELECT session_id, prefix_id, path, kind, start_key // 4, $open::BIGINT, 1
         FROM routes_open SEMI JOIN scope ON prefix_id = pid WHERE start_key <= $hi"""
-    table = arrow_table(con, sql, params, days=(min(params["lo"], params.get("from", params["lo"])), params["hi"]),
-                        scope=scope)
-    held = table.column("held").to_numpy() == 1
-    kind = table.column("kind").to_numpy().astype(np.int64)
-    start = table.column("s").to_numpy()
+    days = (min(params["lo"], params.get("from", params["lo"])), params["hi"])
+    held_parts, update_parts, dictionaries = [], [], []
+    for batch in arrow_batches(con, sql, params, days=days, scope=scope):
+        held = batch.column("held").to_numpy() == 1
+        start = batch.column("s").to_numpy()
+        if updates_from_us is not None:
+            kind = batch.column("kind").to_numpy().astype(np.int64)
+            is_update = (kind > 0) & (start >= updates_from_us) & (start <= hi_us)
+            update_parts.append((kind[is_update], start[is_update]))
+        # paths encoded batch by batch before the held rows are kept (the others' are NULL), so that
+        # only integer columns are filtered, in numpy, and no batch's texts outlive it (Brazil's week:
+        # 15 M routes; the whole result as one Arrow table made the view's peak memory)
+        path = batch.column("path").dictionary_encode()
+        dictionaries.append(path.dictionary)
+        index = pc.fill_null(path.indices, -1).to_numpy().astype(np.int64)
+        columns = [batch.column(c).to_numpy() for c in ("session_id", "prefix_id", "e")] + [index, start]
+        held_parts.append([c[held] for c in columns] if not held.all() else columns)
+        del batch, path
+    # one dictionary for all the batches, in the order the texts first appear (as one encoding of the
+    # whole column gives): each batch's indices go through its dictionary's place in it
+    every = pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string())
+    merged = every.dictionary_encode()
+    place = merged.indices.to_numpy().astype(np.int64)
+    at = 0
+    for part, dictionary in zip(held_parts, dictionaries):
+        index = part[3]
+        known = index >= 0
+        index[known] = place[at + index[known]]
+        at += len(dictionary)
+    texts = merged.dictionary.to_pylist()
+    del every, merged, dictionaries
+    session, prefix, end, index, start = (_concat([p[c] for p in held_parts], np.int64) for c in range(5))
+    del held_parts
     if updates_from_us is not None:
-        is_update = (kind > 0) & (start >= updates_from_us) & (start <= hi_us)
-        update_kind, update_time = kind[is_update], start[is_update]
+        update_kind = _concat([u[0] for u in update_parts], np.int64)
+        update_time = _concat([u[1] for u in update_parts], np.int64)
     else:
         update_kind = update_time = np.zeros(0, np.int64)
-    # paths encoded before the held rows are kept (the others' are NULL), so that only integer columns
-    # are filtered, in numpy: filtering the Arrow table copied every path text (Brazil: 15 M of them)
-    path = table.column("path").combine_chunks().dictionary_encode()
-    index = pc.fill_null(path.indices, -1).to_numpy().astype(np.int64)
-    columns = [table.column(c).to_numpy() for c in ("session_id", "prefix_id", "e")] + [index, start]
-    if not held.all():
-        columns = [c[held] for c in columns]
-    session, prefix, end, index, start = columns
-    return RouteRows(session, prefix, index, path.dictionary.to_pylist(), start, end, update_kind, update_time)
+    # Arrow's allocator keeps what the batches held for its next ones while the analyses fill
+    # numpy's arrays: given back before them
+    pa.default_memory_pool().release_unused()
+    return RouteRows(session, prefix, index, texts, start, end, update_kind, update_time)
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
 def _cluster_filter(con, prefix_ids: np.ndarray) -> str:
