@@ -82,6 +82,7 @@ def changes(con, v: Visibility) -> Changes:
     k = len(times)
     a = np.searchsorted(times, s, "left")           # the first time the route covers (start <= t < end)
     b = np.searchsorted(times, e, "left")           # the first it no longer covers
+    del s, e, inner, ff                             # (Brazil's week: 0.4 GB before the steps are counted)
     thr = v.threshold[scope.prefix_ids]
     add_path = sparse.overlapping(rank, session, a, k, b)
     steps = prefix_steps(rank, session, a, b, k, add_path)      # once, for both thresholds

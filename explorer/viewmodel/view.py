@@ -148,12 +148,15 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewSta
     visible = StepGrid.from_deltas(np.searchsorted(ids, p), i, d, len(ids), window.count)
 
     routes = route_times_of(v.routes)       # the routes visibility read: the graph at any instant of the window
+    ff = sum(v.full_feed.counts.values())
+    series = (v.visible_prefixes, v.visible_slash24, v.announcements, v.withdrawals)
+    gaps = ch.gaps
+    del v, ch           # the routes as read and their steps: the view keeps ``routes`` (Brazil's week: 1.5 GB)
     folding = fold(routes, window.start, window.end)
     asns = sorted(folding.node_of)
     mapping = mapping_for(con, state.start)
     names = {a: n for a, n in as_names(con, asns).items() if n}
     countries = {a: c for a, c in as_countries(con, asns, mapping).items() if c}
-    ff = sum(v.full_feed.counts.values())
     chosen = (f"{ff} full-feed session(s) chosen over {span_text(within.start * US, within.end * US)}, the whole "
               "window" if within is not None else f"{ff} full-feed session(s) in the window")
     text = (f"{scope.describe()}; {defs.describe()}; {chosen}; a prefix counts under "
@@ -161,11 +164,12 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewSta
             f"after every element <= t; events at the routing changes")
     words = (country_name(scope.label) or scope.label if state.scope_kind == "country" else
              as_label_text(int(scope.label[2:]), names) if state.scope_kind == "origin" else scope.label)
+    visible_prefixes, visible_slash24, announcements, withdrawals = series
     return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
-                    peers, visible, v.visible_prefixes, v.visible_slash24,
+                    peers, visible, visible_prefixes, visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
                     {int(u): route_grid[i] for i, u in enumerate(route_ups.tolist()) if route_grid[i].any()},
-                    v.announcements, v.withdrawals, events, folding, text, ff, names, countries, ch.gaps, words,
+                    announcements, withdrawals, events, folding, text, ff, names, countries, gaps, words,
                     change_instants(routes, state.start, state.end))
 
 
