@@ -94,7 +94,7 @@ def cold_start(store: Path, state: ViewState) -> float:
     return wall
 
 
-def forget_window(store: Path, state: ViewState) -> None:
+def forget_views(store: Path) -> None:
     """Drop everything the store kept for views (``store.derived``), so that a cold start computes it."""
     import duckdb
 
@@ -209,7 +209,7 @@ def scale_report(store: Path, state: ViewState, other: str | None, moves: int = 
     def ok(value, floor, unit="s"):
         return f"floor {floor:g} {unit}: {'ok' if value < floor else 'OVER'}"
 
-    forget_window(store, state)
+    forget_views(store)
     start = cold_start(store, state)
     print(f"  cold start (new process, view loaded, graph painted), nothing kept for views: {start:.2f} s "
           f"({ok(start, 3)})", flush=True)

@@ -18,7 +18,6 @@ message's prefixes share a path).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -356,7 +355,7 @@ def _canonical_ip(text: str) -> str:
     """An IPv6 address as RFC 5952 writes it (pybgpkit-parser and mrtparse do; glibc, so bgpdump and
     libbgpstream, writes '::' for a single zero group too), so a peer is one session whichever
     backend read its files."""
-    return str(ipaddress.IPv6Address(text)) if ":" in text else text
+    return canonical_v6_prefix(text) if ":" in text else text
 
 
 def _states(scan: ScanResult, collector: str) -> tuple[pa.Table, list[tuple[int, str, int]]]:

@@ -140,7 +140,10 @@ class RouteRows:
 
 def arrow_batches(con, sql: str, params=None, days: tuple[int, int] | None = None, rows: int = 1 << 20,
                   **tables: pa.Table) -> Iterator[pa.RecordBatch]:
-    """``arrow_table``'s result as record batches of about ``rows`` rows, read as DuckDB makes them."""
+    """A query's result as Arrow record batches of about ``rows`` rows, read as DuckDB makes them
+    (no DB-API copy, and never the whole result at once): on a cursor of its own (the caller's
+    connection may hold a result not read to its end), with ``tables`` registered under their
+    names, and the days it reads (ordering keys, see ``_days``)."""
     cur = con.cursor()
     try:
         for name, table in tables.items():
@@ -150,22 +153,6 @@ def arrow_batches(con, sql: str, params=None, days: tuple[int, int] | None = Non
             return
         with _days(cur, *days):
             yield from cur.sql(sql, params=params).to_arrow_reader(rows)
-    finally:
-        cur.close()
-
-
-def arrow_table(con, sql: str, params=None, days: tuple[int, int] | None = None, **tables: pa.Table) -> pa.Table:
-    """A query's result as an Arrow table, without the copy DuckDB makes of a DB-API result: on a
-    cursor of its own (the caller's connection may hold a result not read to its end), with
-    ``tables`` registered under their names, and the days it reads (ordering keys, see ``_days``)."""
-    cur = con.cursor()
-    try:
-        for name, table in tables.items():
-            cur.register(name, table)
-        if days is None:
-            return cur.sql(sql, params=params).to_arrow_table()
-        with _days(cur, *days):
-            return cur.sql(sql, params=params).to_arrow_table()
     finally:
         cur.close()
 

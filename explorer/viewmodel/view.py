@@ -149,7 +149,8 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewSta
 
     routes = route_times_of(v.routes)       # the routes visibility read: the graph at any instant of the window
     ff = sum(v.full_feed.counts.values())
-    series = (v.visible_prefixes, v.visible_slash24, v.announcements, v.withdrawals)
+    visible_prefixes, visible_slash24, announcements, withdrawals = (v.visible_prefixes, v.visible_slash24,
+                                                                     v.announcements, v.withdrawals)
     gaps = ch.gaps
     del v, ch           # the routes as read and their steps: the view keeps ``routes`` (Brazil's week: 1.5 GB)
     folding = fold(routes, window.start, window.end)
@@ -164,7 +165,6 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewSta
             f"after every element <= t; events at the routing changes")
     words = (country_name(scope.label) or scope.label if state.scope_kind == "country" else
              as_label_text(int(scope.label[2:]), names) if state.scope_kind == "origin" else scope.label)
-    visible_prefixes, visible_slash24, announcements, withdrawals = series
     return ViewData(state, scope.label, window.instants(), scope.index.texts(ids), routes,
                     peers, visible, visible_prefixes, visible_slash24,
                     {int(u): up_grid[i] for i, u in enumerate(ups.tolist()) if up_grid[i].any()},
