@@ -144,12 +144,16 @@ def group_key_int(key: tuple) -> int:
 
 
 def path_weights(r: RouteTimes, lo: int, hi: int) -> np.ndarray:
-    """Per path: its routes' time held within [lo, hi] in seconds (a route seen at one instant: 1 s)."""
-    pt = path_table(r)
-    s = np.maximum(r.start, lo * US)
-    e = np.minimum(r.end, hi * US)
-    held = np.maximum(e - s, 0) / US + 1.0
-    return np.bincount(r.path, weights=held, minlength=len(pt.node_ptr) - 1)
+    """Per path: its routes' time held within [lo, hi] in seconds (a route seen at one instant: 1 s).
+    Kept in ``r.cache`` (a kept view carries it: ``viewmodel.view.kept_form``)."""
+    key = ("path_weights", int(lo), int(hi))
+    if key not in r.cache:
+        pt = path_table(r)
+        s = np.maximum(r.start, lo * US)
+        e = np.minimum(r.end, hi * US)
+        held = np.maximum(e - s, 0) / US + 1.0
+        r.cache[key] = np.bincount(r.path, weights=held, minlength=len(pt.node_ptr) - 1)
+    return r.cache[key]
 
 
 def fold(r: RouteTimes, lo: int, hi: int, open: dict | None = None, hint: dict | None = None) -> Folding:

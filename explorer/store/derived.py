@@ -17,6 +17,8 @@ from typing import Callable
 import duckdb
 import numpy as np
 
+from explorer.store.kept_files import drop_stale_files
+
 TABLE = "derived_arrays"
 MAX_ENTRIES = 64
 
@@ -63,8 +65,10 @@ def _keep(con, key: str, stamp_text: str, value: dict[str, np.ndarray]) -> None:
 
 def drop_stale(con, stamp) -> int:
     """Drop the entries of other stamps than ``stamp`` (after an import, before the store is
-    compacted: they would never be read again). Returns how many went."""
+    compacted: they would never be read again), and the views kept beside the store
+    (``store.kept_files``). Returns how many went."""
+    gone = drop_stale_files(con, stamp)
     try:
-        return con.execute(f"DELETE FROM {TABLE} WHERE stamp <> ?", [repr(tuple(stamp))]).fetchone()[0]
+        return gone + con.execute(f"DELETE FROM {TABLE} WHERE stamp <> ?", [repr(tuple(stamp))]).fetchone()[0]
     except duckdb.CatalogException:
-        return 0
+        return gone
