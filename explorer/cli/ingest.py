@@ -37,6 +37,9 @@ def add_commands(sub, store_opts) -> None:
                      help="online ingest: the BGPStream broker to ask (default CAIDA's, "
                           "https://broker.bgpstream.caida.org/v2)")
     ing.add_argument("--json", action="store_true", help="print one machine-readable summary")
+    ing.add_argument("--no-views", dest="views", action="store_false",
+                     help="do not compute again, after the import, the two views the window kept last "
+                          "(default: it does, so that the window opens on them at once)")
     ing.add_argument("--dataset", metavar="DIR",
                      help="ingest into a partitioned dataset (Parquet by collector and day) on a Dask cluster, "
                           "instead of the store; every command reads it with --store DIR")
@@ -78,11 +81,44 @@ def _cmd_ingest(args) -> int:
     from explorer.ingest.pipeline import ingest
 
     with Store(store_path(args)) as store:
+        viewed = _viewed(store) if args.views else []
         code = _report(args, lambda on_progress: ingest(
             store, args.paths, collector=collectors[0] if collectors else None, filter_text=args.filter,
             jobs=args.jobs, backend=args.backend, on_progress=on_progress))
         _compact(store, quiet=args.json)
+        if viewed:
+            _refresh(store, viewed, quiet=args.json)
         return code
+
+
+def _viewed(store) -> list[str]:
+    """The views the window kept most recently (``store.kept_files``), to compute again after the import."""
+    from explorer.store.kept_files import recent_keys
+
+    with store.reader() as con:
+        return recent_keys(con, 2)
+
+
+def _refresh(store, keys: list[str], *, quiet: bool) -> None:
+    """The window's last views, computed again for the files now in the store and kept: the window
+    opens on them as fast as before the import (``viewmodel.view.refresh_views``)."""
+    import duckdb
+
+    from explorer.timeutil import iso
+    from explorer.viewmodel.view import refresh_views
+
+    def told(state, seconds, error):
+        if not quiet:
+            print(f"view kept for the window: {state.scope}, {iso(state.start)} to {iso(state.end)} every "
+                  f"{state.step} s ({seconds:.1f} s)" if state is not None else
+                  f"a view the window kept was not computed again: {error}")
+
+    try:
+        with store.reader() as con:
+            refresh_views(con, keys, told)
+    except (OSError, duckdb.Error, MemoryError) as exc:
+        print(f"bgp-explorer ingest: the window's views were not computed again ({exc}); the window computes "
+              "them when it shows them", file=sys.stderr)
 
 
 def _compact(store, *, quiet: bool) -> None:

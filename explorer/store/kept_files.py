@@ -133,6 +133,19 @@ def entries(store_path: str | os.PathLike) -> list[Path]:
     return _entries(folder) if folder.is_dir() else []
 
 
+def recent_keys(con, n: int) -> list[str]:
+    """The keys of the ``n`` entries read most recently, whatever their stamp: what to compute again
+    after an import (``viewmodel.view.refresh_views``)."""
+    path, _ = _where(con)
+    keys = []
+    for entry in sorted(entries(path) if path else [], key=lambda f: f.stat().st_mtime, reverse=True)[:n]:
+        try:
+            keys.append(json.loads((entry / META).read_text())["key"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return keys
+
+
 def drop_stale_files(con, stamp) -> int:
     """Delete the entries kept for other stamps than ``stamp``; returns how many went."""
     path, _ = _where(con)

@@ -205,6 +205,35 @@ def view_key(state: ViewState, within: ViewState | None) -> str:
                        "within": None if within is None else [within.start, within.end, within.step]})
 
 
+def refresh_views(con, keys: list[str], on_view=lambda state, seconds, error: None) -> int:
+    """Compute again, and keep, the views of ``keys`` (``view_key``; ``store.kept_files.recent_keys``
+    before an import): the window then opens on them, after the import, as fast as before it. A key
+    of another format or version, or a view the store can no longer show, is passed over (``on_view``
+    is told why). Returns how many were kept."""
+    import time
+
+    from explorer.analysis.errors import AnalysisError
+    from explorer.state import StateError
+
+    done = 0
+    for key in keys:
+        t0 = time.perf_counter()
+        try:
+            k = json.loads(key)
+            if k.get("format") != VIEW_FORMAT or k.get("version") != __version__:
+                continue
+            kind, scope, start, end, step, definitions = k["view"]
+            state = ViewState(kind, scope, start, end, step, start, dict(definitions))
+            within = k["within"] and state.with_(start=k["within"][0], end=k["within"][1], step=k["within"][2])
+            load_view(con, state, within=within or None)
+        except (AnalysisError, StateError, ValueError, KeyError, TypeError) as exc:
+            on_view(None, time.perf_counter() - t0, str(exc))
+            continue
+        done += 1
+        on_view(state, time.perf_counter() - t0, "")
+    return done
+
+
 def kept_form(v: ViewData) -> tuple[dict, dict[str, np.ndarray]]:
     """The view as plain JSON and arrays (``view_from_kept`` reads it back). The graph's folding is
     computed again from the routes, with the paths' weights kept here (their pass over every route

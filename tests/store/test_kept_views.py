@@ -108,3 +108,29 @@ def test_an_import_makes_the_kept_view_stale(filled):
             same_view(after, compute_view(con, state))
     assert not old.exists() and len(entries(path)) == 1
     assert len(after.routes.start) >= len(before.routes.start)
+
+
+def test_the_command_line_ingest_computes_the_kept_views_again(filled, capsys):
+    """After an import, the window's last views are ready for the new files: what it reads then
+    is what a computation on the new store gives."""
+    from explorer.cli import main
+
+    path, state = filled
+    with Store(path) as s, s.reader() as con:
+        load_view(con, state)
+    old, = entries(path)
+    assert main(["ingest", "--store", str(path), str(data_file(FILES[1]))]) == 0
+    assert "view kept for the window: " + state.scope in capsys.readouterr().out
+    new, = entries(path)
+    assert new != old and not old.exists()
+    with Store(path, read_only=True) as s, s.reader() as con:       # read-only: reads, computes nothing
+        from explorer.store.kept_files import read_kept
+        from explorer.store.queries import files_stamp
+        from explorer.viewmodel.view import view_key
+
+        assert read_kept(con, view_key(state, None), files_stamp(con)) is not None
+        same_view(load_view(con, state), compute_view(con, state))
+    assert main(["ingest", "--store", str(path), str(data_file(FILES[0]))]) == 0      # already there
+    assert entries(path) == [new]                                                     # still true
+    assert main(["ingest", "--store", str(path), "--no-views", str(data_file("mrt/mrtparse__quagga_rib"))]) == 0
+    assert entries(path) == []
