@@ -1,6 +1,6 @@
 """``bgp-explorer ingest``: MRT files or folders into the store, or a collector's archives online.
 
-    bgp-explorer ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--backend B] [--json]
+    bgp-explorer ingest PATH... [--collector NAME] [--filter EXPR] [--jobs N] [--backend B] [--json] [--no-views]
     bgp-explorer ingest --collector NAME --start T --end T [--filter EXPR]      (online, pybgpstream)
     bgp-explorer ingest --dataset DIR [--cluster local:N | tcp://HOST:PORT] PATH...   (Dask, Parquet)
 """

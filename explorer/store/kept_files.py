@@ -2,10 +2,11 @@
 week, its steps and series), kept in files beside the store so that a later process, or the same
 window going back to a scope, reads them instead of computing them again.
 
-``store.derived`` keeps small arrays in the store itself; a view of India's week is 150 MB, which
-DuckDB writes as a BLOB in 3.6 s and reads back in 0.65 s (Brazil's 434 MB: 16 s and 4.6 s), where a
-NumPy file beside the store takes 0.2 s and 0.15 s. So each entry here is a folder of ``.npy`` files
-and a ``meta.json``, in the folder ``<store>.views`` next to the store's file:
+``store.derived`` keeps small arrays in the store itself. A view is large (India's week in a store
+of 200 M elements: 130 MB; Brazil's: 680 MB), and DuckDB is slow with large BLOBs: 112 MB took 3.6 s
+to write (with its checkpoint) and 0.65 s to read back, 434 MB 16 s and 4.6 s. Plain ``.npy`` files
+of Brazil's view are written in 0.2 s and read in 0.2 s. So each entry here is a folder of ``.npy``
+files and a ``meta.json``, in the folder ``<store>.views`` next to the store's file:
 
 - its name holds a digest of the store's files stamp (``queries.files_stamp``) and of its key: an
   import changes the stamp, and the entries of any other stamp are deleted at the next write
