@@ -16,7 +16,8 @@ files and a ``meta.json``, in the folder ``<store>.views`` next to the store's f
 - it is read with ``allow_pickle=False`` (a folder from elsewhere cannot make this program run
   code), its key and stamp checked against the ones asked for; a damaged entry reads as none;
 - the folder keeps at most ``MAX_ENTRIES`` entries and ``MAX_BYTES``, the least recently read going
-  first; a read-only store, or a folder that cannot be written, is read but not written.
+  first; an entry that would leave less than ``MIN_FREE`` on the disk is not written, nor is one
+  of a read-only store or a folder that cannot be written (they are still read).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 
 MAX_ENTRIES = 12
 MAX_BYTES = 4 << 30
+MIN_FREE = 1 << 30              # left free on the disk after a write
 META = "meta.json"
 
 
@@ -85,6 +87,8 @@ def keep(con, key: str, stamp, meta: dict, arrays: dict[str, np.ndarray]) -> boo
     entry = folder / _name(key, stamp_text)
     temporary = folder / f".{entry.name}.{os.getpid()}.tmp"
     try:
+        if shutil.disk_usage(path.parent).free < sum(np.asarray(v).nbytes for v in arrays.values()) + MIN_FREE:
+            return False                                    # (a cache is not worth the disk's last gigabyte)
         folder.mkdir(exist_ok=True)
         _tidy(folder, _digest(stamp_text))
         shutil.rmtree(temporary, ignore_errors=True)

@@ -134,3 +134,15 @@ def test_the_command_line_ingest_computes_the_kept_views_again(filled, capsys):
     assert entries(path) == [new]                                                     # still true
     assert main(["ingest", "--store", str(path), "--no-views", str(data_file("mrt/mrtparse__quagga_rib"))]) == 0
     assert entries(path) == []
+
+
+def test_no_view_is_written_where_the_disk_would_be_left_nearly_full(filled, monkeypatch):
+    import shutil
+
+    from explorer.store import kept_files
+
+    path, state = filled
+    monkeypatch.setattr(kept_files, "MIN_FREE", shutil.disk_usage(path.parent).free)    # any write leaves less
+    with Store(path) as s, s.reader() as con:
+        same_view(load_view(con, state), compute_view(con, state))
+    assert entries(path) == []
