@@ -96,14 +96,21 @@ def keep(con, key: str, stamp, meta: dict, arrays: dict[str, np.ndarray]) -> boo
         for name, value in arrays.items():
             np.save(temporary / f"{name}.npy", np.asarray(value), allow_pickle=False)
         (temporary / META).write_text(json.dumps({"key": key, "stamp": stamp_text, "arrays": list(arrays),
-                                                  "value": meta}))
+                                                  "value": meta}, default=_plain))
         shutil.rmtree(entry, ignore_errors=True)            # (a damaged entry of the same name)
         os.rename(temporary, entry)
         _evict(folder, entry)
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):         # (not kept: the caller has its answer all the same)
         shutil.rmtree(temporary, ignore_errors=True)
         return False
     return True
+
+
+def _plain(value):
+    """NumPy scalars in the meta, as JSON numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _size(entry: Path) -> int:

@@ -224,8 +224,11 @@ def refresh_views(con, keys: list[str], on_view=lambda state, seconds, error: No
                 continue
             kind, scope, start, end, step, definitions = k["view"]
             state = ViewState(kind, scope, start, end, step, start, dict(definitions))
-            within = k["within"] and state.with_(start=k["within"][0], end=k["within"][1], step=k["within"][2])
-            load_view(con, state, within=within or None)
+            within = None
+            if k["within"] is not None:
+                lo, hi, every = k["within"]
+                within = state.with_(start=lo, end=hi, step=every)
+            load_view(con, state, within=within)
         except (AnalysisError, StateError, ValueError, KeyError, TypeError) as exc:
             on_view(None, time.perf_counter() - t0, str(exc))
             continue
@@ -250,9 +253,9 @@ def kept_form(v: ViewData) -> tuple[dict, dict[str, np.ndarray]]:
         **{c: getattr(v, c) for c in ("visible_prefixes", "visible_slash24", "announcements", "withdrawals", "changes")},
     }
     for name in ("by_upstream", "upstream_routes"):
-        table = getattr(v, name)
-        arrays[f"{name}_asn"] = np.array(list(table), np.int64)
-        arrays[f"{name}_rows"] = (np.stack(list(table.values())) if table else
+        rows = getattr(v, name)
+        arrays[f"{name}_asn"] = np.array(list(rows), np.int64)
+        arrays[f"{name}_rows"] = (np.stack(list(rows.values())) if rows else
                                   np.zeros((0, len(v.instants)), np.int64))
     meta = {"label": v.label, "definitions": v.definitions, "full_feed_sessions": v.full_feed_sessions,
             "scope_words": v.scope_words, "names": list(v.names.items()), "countries": list(v.countries.items()),
