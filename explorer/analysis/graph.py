@@ -16,6 +16,7 @@ cursor move costs no store query (``explorer.viewmodel.graph``).
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,15 +139,7 @@ def count_routes(r: RouteTimes, held: np.ndarray, ptr: np.ndarray, ids: np.ndarr
     others are paired one by one. ``owner``: the path of each entry of ``ids``, when the caller has it."""
     if owner is None:
         owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
-    single, multi = held, held[:0]
-    if _add_path(r) and len(held):
-        key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
-        same = key[1:] == key[:-1]
-        dup = np.zeros(len(held), bool)
-        dup[1:] |= same
-        dup[:-1] |= same
-        single, multi = held[~dup], held[dup]
-    per_path = np.bincount(r.path[single], minlength=len(ptr) - 1)
+    single, multi, per_path = _per_path(r, held, len(ptr) - 1)
     counts = np.rint(np.bincount(ids, weights=per_path[owner], minlength=n)).astype(np.int64)
     routes = len(single)
     if len(multi):
@@ -157,6 +150,26 @@ def count_routes(r: RouteTimes, held: np.ndarray, ptr: np.ndarray, ids: np.ndarr
         pairs = np.unique(eid * width + key[which])
         counts += np.bincount(pairs // width, minlength=n)
     return counts, routes
+
+
+def _per_path(r: RouteTimes, held: np.ndarray, paths: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the held routes whose (session, prefix) holds one path, the others, the first per path):
+    the same for every count at one instant (its edges, its ASes, the folded graph's nodes and edges),
+    so kept for the last ``held`` asked about. The United States' week, 50 M routes: 0.25 s a count."""
+    last = r.cache.get("per_path")
+    if last is not None and last[0]() is held and last[1] == paths:
+        return last[2]
+    single, multi = held, held[:0]
+    if _add_path(r) and len(held):
+        key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
+        same = key[1:] == key[:-1]
+        dup = np.zeros(len(held), bool)
+        dup[1:] |= same
+        dup[:-1] |= same
+        single, multi = held[~dup], held[dup]
+    out = single, multi, np.bincount(r.path[single], minlength=paths)
+    r.cache["per_path"] = (weakref.ref(held), paths, out)
+    return out
 
 
 def edges_at(r: RouteTimes, held: np.ndarray) -> tuple[dict[tuple[int, int], int], int]:
