@@ -71,9 +71,12 @@ def read_kept(con, key: str, stamp) -> tuple[dict, dict[str, np.ndarray]] | None
         if head.get("key") != key or head.get("stamp") != stamp_text:
             return None
         arrays = {name: np.load(entry / f"{name}.npy", allow_pickle=False) for name in head["arrays"]}
-        os.utime(entry)                                     # recently read: evicted last
     except (OSError, ValueError, EOFError, KeyError, TypeError, UnicodeDecodeError):
         return None
+    try:
+        os.utime(entry)                                     # recently read: evicted last
+    except OSError:
+        pass                                                # (a folder that cannot be written is still read)
     return head["value"], arrays
 
 
