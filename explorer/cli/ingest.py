@@ -81,22 +81,24 @@ def _cmd_ingest(args) -> int:
     from explorer.ingest.pipeline import ingest
 
     with Store(store_path(args)) as store:
-        viewed = _viewed(store) if args.views else []
+        stamp, viewed = _viewed(store) if args.views else (None, [])
         code = _report(args, lambda on_progress: ingest(
             store, args.paths, collector=collectors[0] if collectors else None, filter_text=args.filter,
             jobs=args.jobs, backend=args.backend, on_progress=on_progress))
         _compact(store, quiet=args.json)
-        if viewed:
+        if viewed and _viewed(store)[0] != stamp:       # (nothing new: the kept views still hold)
             _refresh(store, viewed, quiet=args.json)
         return code
 
 
-def _viewed(store) -> list[str]:
-    """The views the window kept most recently (``store.kept_files``), to compute again after the import."""
+def _viewed(store) -> tuple[tuple, list[str]]:
+    """(the store's files stamp, the views the window kept most recently: ``store.kept_files``), to
+    compute those again after an import that changed the files."""
     from explorer.store.kept_files import recent_keys
+    from explorer.store.queries import files_stamp
 
     with store.reader() as con:
-        return recent_keys(con, 2)
+        return tuple(files_stamp(con)), recent_keys(con, 2)
 
 
 def _refresh(store, keys: list[str], *, quiet: bool) -> None:

@@ -132,6 +132,7 @@ def test_the_command_line_ingest_computes_the_kept_views_again(filled, capsys):
         same_view(load_view(con, state), compute_view(con, state))
     assert main(["ingest", "--store", str(path), str(data_file(FILES[0]))]) == 0      # already there
     assert entries(path) == [new]                                                     # still true
+    assert "view kept for the window" not in capsys.readouterr().out                 # not computed again
     assert main(["ingest", "--store", str(path), "--no-views", str(data_file("mrt/mrtparse__quagga_rib"))]) == 0
     assert entries(path) == []
 
