@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.analysis.graph import ROLES, RouteTimes, count_routes, held_at, path_table
+from explorer.analysis.graph import ROLES, Held, RouteTimes, count_routes, held_at, path_table
 from explorer.analysis.layout import Layout, layered_layout
 from explorer.analysis.routes import US
 
@@ -101,9 +101,10 @@ class Folding:
     def folded(self) -> bool:
         return any(n.is_group for n in self.nodes)
 
-    def at(self, r: RouteTimes, held: np.ndarray) -> FoldAt:
+    def at(self, r: RouteTimes, held: Held | np.ndarray) -> FoldAt:
         n, e = len(self.nodes), len(self.edges)
         node_owner, edge_owner = self._owners()
+        held = held if isinstance(held, Held) else Held.of(r, held)
         nodes, routes = count_routes(r, held, self.node_ptr, self.node_id, n, node_owner)
         edges, _ = count_routes(r, held, self.edge_ptr, self.edge_id, e, edge_owner)
         return FoldAt(nodes, edges, routes)
@@ -120,17 +121,18 @@ class Folding:
         on[self._owners()[0][self.node_id == node]] = True
         return on
 
-    def edges_through(self, node: int, r: RouteTimes, held: np.ndarray) -> np.ndarray:
+    def edges_through(self, node: int, r: RouteTimes, held: Held | np.ndarray) -> np.ndarray:
         """Indices of the edges of the paths held that pass ``node`` (to highlight them)."""
         on = self.paths_through(node)
-        paths = np.unique(r.path[held])
+        paths = held.paths() if isinstance(held, Held) else np.unique(r.path[held])
         paths = paths[on[paths]]
         lens = self.edge_ptr[paths + 1] - self.edge_ptr[paths]
         idx = np.repeat(self.edge_ptr[paths], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
         return np.unique(self.edge_id[idx])
 
-    def prefixes_through(self, node: int, r: RouteTimes, held: np.ndarray) -> np.ndarray:
+    def prefixes_through(self, node: int, r: RouteTimes, held: Held | np.ndarray) -> np.ndarray:
         on = self.paths_through(node)
+        held = held.indices() if isinstance(held, Held) else held
         return np.unique(r.prefix[held][on[r.path[held]]])
 
     def index_of_key(self) -> dict[int, int]:

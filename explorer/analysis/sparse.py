@@ -66,6 +66,24 @@ def distinct(x: np.ndarray, counts: bool = False):
     return x[starts], np.diff(np.append(starts, len(x)))
 
 
+def count_at_most(ptr: np.ndarray, values: np.ndarray, x) -> np.ndarray:
+    """Per segment ``values[ptr[i]:ptr[i + 1]]`` (each sorted ascending): how many are <= ``x`` (a
+    number, or one per segment). Every segment is bisected at once, in as many passes as the longest
+    segment has bits, each over the segments still open: not a pass over the values (the United
+    States' week: 24 M steps in 230,000 rows, or 50 M route times in 96,882 paths)."""
+    first = np.asarray(ptr[:-1], np.int64)
+    lo, hi = first.copy(), np.asarray(ptr[1:], np.int64).copy()
+    x = x if np.ndim(x) == 0 else np.asarray(x)
+    live = np.flatnonzero(lo < hi)
+    while len(live):
+        mid = (lo[live] + hi[live]) >> 1
+        right = values[mid] <= (x if np.ndim(x) == 0 else x[live])
+        lo[live[right]] = mid[right] + 1
+        hi[live[~right]] = mid[~right]
+        live = live[lo[live] < hi[live]]
+    return lo - first
+
+
 def merge(group: np.ndarray, a: np.ndarray, b: np.ndarray, k: int):
     """Disjoint ranges covering the union of each group's ranges: (rows kept, a, b).
 
@@ -198,15 +216,28 @@ class StepGrid:
         self.shape = (rows, k)
 
     def column(self, at: int) -> np.ndarray:
-        """Every row's count at instant ``at``."""
+        """Every row's count at instant ``at``: each row's last step at or before it, by bisecting the
+        rows (``count_at_most``), not by a pass over every step (the prefix table at each cursor move:
+        83 ms for the United States' 24 M steps, as a pass)."""
+        ptr = self.row_ptr()
+        n = count_at_most(ptr, self.idx, at)
         out = np.zeros(self.rows, np.int64)
-        sel = np.flatnonzero(self.idx <= at)
-        if len(sel):
-            g = self.row[sel]
-            last = np.ones(len(sel), bool)
-            last[:-1] = g[1:] != g[:-1]
-            out[g[last]] = self.count[sel[last]]
+        has = np.flatnonzero(n)
+        out[has] = self.count[ptr[has] + n[has] - 1]
         return out
+
+    def cell(self, row: int, at: int) -> int:
+        """One row's count at instant ``at``."""
+        ptr = self.row_ptr()
+        lo, hi = int(ptr[row]), int(ptr[row + 1])
+        n = int(np.searchsorted(self.idx[lo:hi], at, "right"))
+        return int(self.count[lo + n - 1]) if n else 0
+
+    def row_ptr(self) -> np.ndarray:
+        """Where each row's steps begin (rows + 1 positions; the steps are sorted by row)."""
+        if getattr(self, "_ptr", None) is None:
+            self._ptr = np.searchsorted(self.row, np.arange(self.rows + 1))
+        return self._ptr
 
     @classmethod
     def from_deltas(cls, row: np.ndarray, idx: np.ndarray, delta: np.ndarray, rows: int, k: int) -> "StepGrid":

@@ -217,6 +217,10 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
     del every, merged, dictionaries
     session, prefix, end, index, start = (_concat([p[c] for p in held_parts], np.int64) for c in range(5))
     del held_parts
+    none = index < 0                        # a route with no AS path (a collector's own prefixes, in some
+    if none.any():                          # RIBs): a path of no AS, not -1, which numpy reads as the last
+        index[none] = len(texts)
+        texts.append("")
     if updates_from_us is not None:
         update_kind = _concat([u[0] for u in update_parts], np.int64)
         update_time = _concat([u[1] for u in update_parts], np.int64)

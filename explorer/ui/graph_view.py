@@ -512,7 +512,7 @@ class GraphPane(QWidget):
     def _footer(self, g: GraphAt, alone: bool | None = None) -> str:
         f = self.folding
         lost = len([e for e in self.drawn if self.now.edges[e] == 0 and f.start.edges[e] > 0])
-        alone = not g.edges if alone is None else alone
+        alone = not g.edge_routes.any() if alone is None else alone
         alone = f"<b style='color:{LOST}'>No route held at {utc(g.at)}: the origin stands alone.</b> " if alone else ""
         fine = self.data is not None and self.data.state.step < 60
         swatch = " ".join(f"<span style='color:{c}'>&#9679;</span>&nbsp;{r}" for r, c in ROLE_COLOURS.items())

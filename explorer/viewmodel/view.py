@@ -22,7 +22,7 @@ from explorer.analysis.coverage import Gap
 from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.aggregate import Folding, fold, path_weights
 from explorer.analysis.events import changes, find_events, what
-from explorer.analysis.graph import PathTable, RouteTimes, path_table, route_times_of
+from explorer.analysis.graph import PathClock, PathTable, RouteTimes, path_clock, path_table, route_times_of
 from explorer.analysis.sparse import StepGrid
 from explorer.analysis.paths import Hops
 from explorer.analysis.scope import resolve_scope
@@ -195,7 +195,7 @@ def compute_view(con, state: ViewState, *, cancelled=lambda: False, within: View
                     change_instants(routes, state.start, state.end))
 
 
-VIEW_FORMAT = 2       # the layout of a kept view: a change makes earlier entries be computed again
+VIEW_FORMAT = 3       # the layout of a kept view: a change makes earlier entries be computed again
 
 
 def view_key(state: ViewState, within: ViewState | None) -> str:
@@ -243,11 +243,13 @@ def kept_form(v: ViewData) -> tuple[dict, dict[str, np.ndarray]]:
     Brazil's 1.3 s fold; the table 1.6 s of the United States' 3.7 s)."""
     r = v.routes
     table = path_table(r)                   # (its node_ptr and node_asn are the paths' ASes)
+    clock = path_clock(r, v.state.start, v.state.end)
     arrays = {
         "prefixes": np.array(v.prefixes, dtype=str),
         **{f"table_{f.name}": getattr(table, f.name) for f in fields(PathTable)},
         "hop_complete": np.array([h.complete for h in r.paths], bool),
         "path_weights": path_weights(r, v.state.start, v.state.end),
+        **{f"clock_{c}": getattr(clock, c) for c in PathClock.ARRAYS},
         **{f"route_{c}": getattr(r, c) for c in ("session", "prefix", "path", "start", "end")},
         **{f"{g}_{c}": getattr(getattr(v, g), c) for g in ("peers", "visible") for c in ("row", "idx", "count")},
         **{c: getattr(v, c) for c in ("visible_prefixes", "visible_slash24", "announcements", "withdrawals", "changes")},
@@ -271,6 +273,7 @@ def view_from_kept(meta: dict, a: dict[str, np.ndarray], state: ViewState) -> Vi
     routes = RouteTimes(*(a[f"route_{c}"] for c in ("session", "prefix", "path", "start", "end")), paths)
     routes.cache["paths"] = table
     routes.cache[("path_weights", state.start, state.end)] = a["path_weights"]
+    routes.cache["clock"] = PathClock(state.start, state.end, *(a[f"clock_{c}"] for c in PathClock.ARRAYS))
     peers, visible = (StepGrid(*(a[f"{g}_{c}"] for c in ("row", "idx", "count")), *meta["grids"][g])
                       for g in ("peers", "visible"))
     tables = [{int(u): row for u, row in zip(a[f"{name}_asn"].tolist(), a[f"{name}_rows"])}

@@ -71,8 +71,8 @@ def test_a_step_grid_reads_as_the_dense_grid_it_stands_for():
     from explorer.analysis.sparse import StepGrid
 
     rng = np.random.default_rng(7)
-    rows, k = 40, 300
-    row = rng.integers(0, rows, 2000)
+    rows, k = 45, 300                                   # (rows 40 to 44 have no steps)
+    row = rng.integers(0, 40, 2000)
     idx = rng.integers(0, k, 2000)
     delta = rng.choice([-1, 1], 2000)
     g = StepGrid.from_deltas(row, idx, delta, rows, k)
@@ -81,7 +81,23 @@ def test_a_step_grid_reads_as_the_dense_grid_it_stands_for():
         dense[r, i:] += d
     assert np.array_equal(g.dense(), dense)
     assert all(np.array_equal(g[r], dense[r]) for r in range(rows))
-    assert all(np.array_equal(g[:, i], dense[:, i]) for i in (0, 1, 150, k - 1))
+    assert all(np.array_equal(g[:, i], dense[:, i]) for i in range(k))
     assert g[3, 200] == dense[3, 200]
+    assert all(g.cell(r, i) == dense[r, i] for r in range(rows) for i in range(0, k, 7))
     assert np.array_equal(g.totals(), dense.sum(axis=1)) and np.array_equal(g.sum(axis=0), dense.sum(axis=0))
     assert g.max() == dense.max()
+
+
+def test_count_at_most_equals_a_search_of_each_segment():
+    from explorer.analysis.sparse import count_at_most
+
+    rng = np.random.default_rng(3)
+    lengths = np.concatenate(([0, 1, 2, 1000], rng.integers(0, 40, 200)))
+    ptr = np.concatenate(([0], np.cumsum(lengths)))
+    values = np.concatenate([np.sort(rng.integers(0, 50, n)) for n in lengths]).astype(np.int32)
+    for x in (-1, 0, 7, 25, 49, 50):
+        want = [int(np.searchsorted(values[a:b], x, "right")) for a, b in zip(ptr[:-1], ptr[1:])]
+        assert count_at_most(ptr, values, x).tolist() == want
+    xs = rng.integers(-1, 51, len(lengths))             # one x per segment
+    want = [int(np.searchsorted(values[a:b], x, "right")) for a, b, x in zip(ptr[:-1], ptr[1:], xs)]
+    assert count_at_most(ptr, values, xs).tolist() == want
