@@ -68,7 +68,7 @@ with open_store(Path(sys.argv[1])) as store:        # as the window opens it: fo
     w = ExplorerWindow(store, state, remember=False)
     w.resize(1600, 950)
     w.show()
-    ok = wait_until_shown(w, 120)
+    ok = wait_until_shown(w, 600)
     w.repaint()
     app.processEvents()
     print("PAINTED", time.perf_counter() - t0, ok, w.error, flush=True)

@@ -167,7 +167,7 @@ class Held:
 
 def _split(r: RouteTimes, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the routes of ``held`` whose (session, prefix) holds one of them, the others)."""
-    if not _add_path(r) or not len(held):
+    if not len(held) or not _add_path(r):
         return held, held[:0]
     key = r.prefix[held] * (int(r.session.max()) + 1) + r.session[held]      # ascending: routes are sorted
     same = key[1:] == key[:-1]

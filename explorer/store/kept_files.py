@@ -70,7 +70,7 @@ def read_kept(con, key: str, stamp) -> tuple[dict, dict[str, np.ndarray]] | None
         head = json.loads((entry / META).read_text())
         if head.get("key") != key or head.get("stamp") != stamp_text:
             return None
-        arrays = {name: np.load(entry / f"{name}.npy", allow_pickle=False) for name in head["arrays"]}
+        arrays = {name: _load(entry / f"{name}.npy") for name in head["arrays"]}
     except (OSError, ValueError, EOFError, KeyError, TypeError, UnicodeDecodeError):
         return None
     try:
@@ -78,6 +78,17 @@ def read_kept(con, key: str, stamp) -> tuple[dict, dict[str, np.ndarray]] | None
     except OSError:
         pass                                                # (a folder that cannot be written is still read)
     return head["value"], arrays
+
+
+MAPPED = 1 << 24            # arrays larger than this are mapped, not read
+
+
+def _load(path: Path) -> np.ndarray:
+    """A kept array; a large one mapped from its file (read-only), so that what a view does not touch is
+    never read: a cursor move reads the clock, not the United States' 2 GB of routes. (On Linux a
+    mapped file stays readable after an import's tidying deletes it; elsewhere the deletion waits.)"""
+    big = path.stat().st_size > MAPPED
+    return np.load(path, allow_pickle=False, mmap_mode="r" if big else None)
 
 
 def keep(con, key: str, stamp, meta: dict, arrays: dict[str, np.ndarray]) -> bool:

@@ -64,6 +64,24 @@ def test_a_view_is_kept_and_read_back_exactly(filled):
     assert again.state == moved                          # the cursor asked for, not the one kept
 
 
+def test_large_arrays_are_mapped_and_the_cursor_reads_the_same_graph(filled, monkeypatch):
+    from explorer.store import kept_files
+    from explorer.viewmodel.graph import cursor_graph
+
+    monkeypatch.setattr(kept_files, "MAPPED", 1024)     # (a real scope's routes are hundreds of MB)
+    path, state = filled
+    with Store(path) as s, s.reader() as con:
+        computed = compute_view(con, state)
+        load_view(con, state)
+        kept = load_view(con, state)
+    assert isinstance(kept.routes.start, np.memmap) and not kept.routes.start.flags.writeable
+    same_view(computed, kept)
+    for t in range(START, END + 1, 37):
+        a, b = cursor_graph(computed, t), cursor_graph(kept, t)
+        assert a.edges == b.edges and a.roles == b.roles and a.routes_at == b.routes_at and a.lost == b.lost
+        assert np.array_equal(a.folded.nodes, b.folded.nodes) and np.array_equal(a.folded.edges, b.folded.edges)
+
+
 def test_another_window_or_zoom_is_another_entry(filled):
     path, state = filled
     day = state.with_(start=START + 120, end=START + 600, step=5)
