@@ -105,7 +105,8 @@ class ViewData:
     announcements: np.ndarray
     withdrawals: np.ndarray
     events: list[Event]
-    folding: Folding                        # the graph as drawn; replaced when a group is opened or folded
+    folding: Folding | None                 # the graph as drawn; replaced when a group is opened or folded;
+                                            # None in a zoom's view (the window draws its own graph)
     definitions: str                        # what the numbers mean, for every footer
     full_feed_sessions: int = 0
     names: dict[int, str] = field(default_factory=dict)
@@ -135,7 +136,8 @@ class Cancelled(Exception):
 
 def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewState | None = None) -> ViewData:
     """``within``: the view this one zooms into; its window's table sizes choose the full-feed
-    sessions here too (``visibility``'s ``sizes_window``).
+    sessions here too (``visibility``'s ``sizes_window``), and its view is not folded: the window
+    draws its own graph.
 
     A view computed once is kept beside the store (``store.kept_files``) while the store's files are
     the same: the window opened again on it, or going back to it, reads it instead of every route
@@ -144,7 +146,7 @@ def load_view(con, state: ViewState, *, cancelled=lambda: False, within: ViewSta
     kept = read_kept(con, key, stamp)
     if kept is not None:
         try:
-            return view_from_kept(*kept, state)
+            return view_from_kept(*kept, state, folded=within is None)
         except (KeyError, ValueError, TypeError, IndexError, AttributeError):
             pass                                    # (an entry of another layout: computed again)
     view = compute_view(con, state, cancelled=cancelled, within=within)
@@ -175,8 +177,8 @@ def compute_view(con, state: ViewState, *, cancelled=lambda: False, within: View
                                                                      v.announcements, v.withdrawals)
     gaps = ch.gaps
     del v, ch           # the routes as read and their steps: the view keeps ``routes`` (Brazil's week: 1.5 GB)
-    folding = fold(routes, window.start, window.end)
-    asns = sorted(folding.node_of)
+    folding = fold(routes, window.start, window.end) if within is None else None
+    asns = sorted(folding.node_of) if folding is not None else np.unique(path_table(routes).node_asn).tolist()
     mapping = mapping_for(con, state.start)
     names = {a: n for a, n in as_names(con, asns).items() if n}
     countries = {a: c for a, c in as_countries(con, asns, mapping).items() if c}
@@ -240,16 +242,20 @@ def refresh_views(con, keys: list[str], on_view=lambda state, seconds, error: No
 def kept_form(v: ViewData) -> tuple[dict, dict[str, np.ndarray]]:
     """The view as plain JSON and arrays (``view_from_kept`` reads it back). The graph's folding is
     computed again from the routes, with the paths' table and weights kept here (0.9 s and 0.2 s of
-    Brazil's 1.3 s fold; the table 1.6 s of the United States' 3.7 s)."""
+    Brazil's 1.3 s fold; the table 1.6 s of the United States' 3.7 s), and the cursor's clock; a zoom's
+    view, drawn with the window's graph, has neither weights nor clock."""
     r = v.routes
     table = path_table(r)                   # (its node_ptr and node_asn are the paths' ASes)
-    clock = path_clock(r, v.state.start, v.state.end)
+    graph = {}
+    if v.folding is not None:
+        clock = path_clock(r, v.state.start, v.state.end)
+        graph = {"path_weights": path_weights(r, v.state.start, v.state.end),
+                 **{f"clock_{c}": getattr(clock, c) for c in PathClock.ARRAYS}}
     arrays = {
         "prefixes": np.array(v.prefixes, dtype=str),
         **{f"table_{f.name}": getattr(table, f.name) for f in fields(PathTable)},
         "hop_complete": np.array([h.complete for h in r.paths], bool),
-        "path_weights": path_weights(r, v.state.start, v.state.end),
-        **{f"clock_{c}": getattr(clock, c) for c in PathClock.ARRAYS},
+        **graph,
         **{f"route_{c}": getattr(r, c) for c in ("session", "prefix", "path", "start", "end")},
         **{f"{g}_{c}": getattr(getattr(v, g), c) for g in ("peers", "visible") for c in ("row", "idx", "count")},
         **{c: getattr(v, c) for c in ("visible_prefixes", "visible_slash24", "announcements", "withdrawals", "changes")},
@@ -266,20 +272,21 @@ def kept_form(v: ViewData) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def view_from_kept(meta: dict, a: dict[str, np.ndarray], state: ViewState) -> ViewData:
+def view_from_kept(meta: dict, a: dict[str, np.ndarray], state: ViewState, folded: bool = True) -> ViewData:
     table = PathTable(**{f.name: a[f"table_{f.name}"] for f in fields(PathTable)})
     ptr, asn, complete = table.node_ptr.tolist(), table.node_asn.tolist(), a["hop_complete"].tolist()
     paths = [Hops(tuple(asn[ptr[i]:ptr[i + 1]]), complete[i]) for i in range(len(complete))]
     routes = RouteTimes(*(a[f"route_{c}"] for c in ("session", "prefix", "path", "start", "end")), paths)
     routes.cache["paths"] = table
-    routes.cache[("path_weights", state.start, state.end)] = a["path_weights"]
-    routes.cache["clock"] = PathClock(state.start, state.end, *(a[f"clock_{c}"] for c in PathClock.ARRAYS))
+    if folded:
+        routes.cache[("path_weights", state.start, state.end)] = a["path_weights"]
+        routes.cache["clock"] = PathClock(state.start, state.end, *(a[f"clock_{c}"] for c in PathClock.ARRAYS))
     peers, visible = (StepGrid(*(a[f"{g}_{c}"] for c in ("row", "idx", "count")), *meta["grids"][g])
                       for g in ("peers", "visible"))
     tables = [{int(u): row for u, row in zip(a[f"{name}_asn"].tolist(), a[f"{name}_rows"])}
               for name in ("by_upstream", "upstream_routes")]
     events = [Event(**{**e, "by_prefix": [PrefixSpan(**p) for p in e["by_prefix"]]}) for e in meta["events"]]
-    folding = fold(routes, state.start, state.end)
+    folding = fold(routes, state.start, state.end) if folded else None
     return ViewData(state, meta["label"], Window(state.start, state.end, state.step).instants(),
                     a["prefixes"].tolist(), routes, peers, visible, a["visible_prefixes"], a["visible_slash24"],
                     tables[0], tables[1], a["announcements"], a["withdrawals"], events, folding,
