@@ -184,7 +184,9 @@ class PathClock:
     (``sparse.count_at_most``), not a pass over every route: the United States' week has 50 M routes
     over 96,882 paths. A route covers second t when start <= t * US < end, that is from ceil(start / US)
     to ceil(end / US). The routes of a (session, prefix) that holds two at once at some second (ADD-PATH)
-    are left out, to be paired one by one (``paired``)."""
+    are left out, to be paired one by one (``paired``). Each path's times are also marked at a few
+    evenly spaced seconds (``*_marks``: how many come before each), so a bisection starts between two
+    marks: a few probes near each other, not across the path's whole week."""
 
     lo: int
     hi: int
@@ -194,19 +196,36 @@ class PathClock:
     end_ptr: np.ndarray
     end: np.ndarray
     paired: np.ndarray          # indices of the routes left out
+    start_marks: np.ndarray     # (paths, marks + 1) int32: per path, its starts before each mark (none: 0 columns)
+    end_marks: np.ndarray
 
-    ARRAYS = ("base", "start_ptr", "start", "end_ptr", "end", "paired")
+    ARRAYS = ("base", "start_ptr", "start", "end_ptr", "end", "paired", "start_marks", "end_marks")
 
     def held(self, r: RouteTimes, t: int) -> Held:
         x = int(t) - self.lo
-        per_path = (self.base + sparse.count_at_most(self.start_ptr, self.start, x)
-                    - sparse.count_at_most(self.end_ptr, self.end, x))
+        per_path = (self.base + self._count(self.start_ptr, self.start, self.start_marks, x)
+                    - self._count(self.end_ptr, self.end, self.end_marks, x))
         us = int(t) * US
         c = self.paired
         single, multi = _split(r, c[(r.start[c] <= us) & (r.end[c] > us)])
         if len(single):
             per_path += np.bincount(r.path[single], minlength=len(per_path))
         return Held(r, int(t), per_path, multi, int(per_path.sum()))
+
+    def _count(self, ptr, values, marks, x: int) -> np.ndarray:
+        if marks.shape[1] < 2:
+            return sparse.count_at_most(ptr, values, x)
+        h = min(x // _mark_every(self.hi - self.lo + 1, marks.shape[1] - 1), marks.shape[1] - 2)
+        first = ptr[:-1]
+        return sparse.count_at_most(ptr, values, x, (first + marks[:, h], first + marks[:, h + 1]))
+
+
+MARK_PER = 8               # a path's times per mark, on average (the marks take an eighth of the times' room)
+
+
+def _mark_every(width: int, marks: int) -> int:
+    """Seconds between marks: ``marks`` of them cover [0, width)."""
+    return -(-int(width) // marks)
 
 
 def path_clock(r: RouteTimes, lo: int, hi: int) -> PathClock:
@@ -230,11 +249,18 @@ def path_clock(r: RouteTimes, lo: int, hi: int) -> PathClock:
         inside = (x > 0) & (x < width)
         key = np.sort(p[inside] * (width + 1) + x[inside])
         ptr = np.concatenate(([0], np.cumsum(np.bincount(p[inside], minlength=n))))
-        return ptr, (key % (width + 1)).astype(np.int32)
+        # marks: one per MARK_PER times a path (at most 256, none for short lists), as many before each
+        marks = min(256, len(key) // (MARK_PER * max(n, 1)))
+        at = np.zeros((n, 0), np.int32)
+        if marks >= 2:
+            seconds = np.minimum(np.arange(marks + 1) * _mark_every(width, marks), width)
+            q = (np.arange(n)[:, None] * (width + 1) + seconds[None, :]).ravel()
+            at = (np.searchsorted(key, q, "left").reshape(n, marks + 1) - ptr[:-1, None]).astype(np.int32)
+        return ptr, (key % (width + 1)).astype(np.int32), at
 
     with ThreadPoolExecutor(2) as pool:         # (numpy sorts without the GIL: both at once)
-        (sp, sv), (ep, ev) = pool.map(listed, (s, e))
-    c = PathClock(int(lo), int(hi), base, sp, sv, ep, ev, np.flatnonzero(paired))
+        (sp, sv, sm), (ep, ev, em) = pool.map(listed, (s, e))
+    c = PathClock(int(lo), int(hi), base, sp, sv, ep, ev, np.flatnonzero(paired), sm, em)
     r.cache["clock"] = c
     return c
 

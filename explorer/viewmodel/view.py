@@ -197,7 +197,7 @@ def compute_view(con, state: ViewState, *, cancelled=lambda: False, within: View
                     change_instants(routes, state.start, state.end))
 
 
-VIEW_FORMAT = 3       # the layout of a kept view: a change makes earlier entries be computed again
+VIEW_FORMAT = 4       # the layout of a kept view: a change makes earlier entries be computed again
 
 
 def view_key(state: ViewState, within: ViewState | None) -> str:

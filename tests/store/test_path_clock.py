@@ -79,6 +79,19 @@ def test_the_clock_holds_what_a_pass_over_the_routes_holds(ris):
         assert same(routes_at(r, t), Held.of(r, held_at(r, t), t)), t
 
 
+def test_the_marks_narrow_the_search_and_change_nothing(ris, monkeypatch):
+    from explorer.analysis import graph
+
+    r, lo, hi = ris
+    monkeypatch.setattr(graph, "MARK_PER", 1)           # (a real week: 500 times a path, and 64 marks)
+    r.cache.pop("clock", None)
+    clock = path_clock(r, lo, hi)
+    r.cache.pop("clock", None)
+    assert clock.start_marks.shape == (len(r.paths), 7) and clock.end_marks.shape[1] >= 2
+    for t in boundaries(r, lo, hi):
+        assert same(clock.held(r, t), Held.of(r, held_at(r, t), t)), t
+
+
 def test_the_graph_from_the_clock_counts_each_route_held_once_per_edge(ris):
     r, lo, hi = ris
     path_clock(r, lo, hi)
