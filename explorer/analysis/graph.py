@@ -16,6 +16,7 @@ cursor move costs no store query (``explorer.viewmodel.graph``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,7 @@ class RouteTimes:
     path: np.ndarray            # index into ``paths``
     start: np.ndarray
     end: np.ndarray             # OPEN while still held at the end of the data
-    paths: list[Hops]           # prepending removed, cut at an AS_SET
+    paths: Sequence[Hops]       # prepending removed, cut at an AS_SET
     cache: dict = field(default_factory=dict, repr=False)      # derived once: the path table, ...
 
 

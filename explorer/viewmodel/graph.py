@@ -98,7 +98,8 @@ def cursor_graph(d: ViewData, t: int) -> GraphAt:
     counts, routes = edge_routes(r, held)
     present = roles_at(r, held)
     if "origins" not in r.cache:
-        r.cache["origins"] = {h.origin for h in r.paths if h.origin is not None}
+        pt = path_table(r)                      # (the last AS of a complete path)
+        r.cache["origins"] = set(pt.node_asn[pt.node_role == 0].tolist())
     roles = dict(present)
     roles.update(dict.fromkeys(r.cache["origins"], "origin"))
     f = d.folding                               # read once: the window may open a group meanwhile
