@@ -1,11 +1,11 @@
 """The AS graph at the window's cursor, from the routes ``load_view`` already read: no store query, so
 a cursor move costs a few numpy operations over the paths, not the routes: the routes held per path
-at t come from the view's clock (``analysis.graph.PathClock``), and are counted as the command line's
-``graph_at`` counts them (``edge_routes``, ``roles_at``). On top of it, what the window draws: ``lost`` are adjacencies
-held at the window's start and not at t, ``gained`` the reverse; the origins of the window keep
-their role even while no route reaches them; ``folded``, the routes at t over the nodes and edges of
-the window's folding (``analysis.aggregate``: what a large scope is drawn as), and the texts its
-nodes' labels may take.
+at t come from the view's clock (``analysis.graph.PathClock``), and are counted as the command
+line's ``graph_at`` counts them (``edge_routes``, ``roles_at``). On top of it, what the window
+draws: ``lost`` are adjacencies held at the window's start and not at t, ``gained`` the reverse; the
+origins of the window keep their role even while no route reaches them; ``folded``, the routes at t
+over the nodes and edges of the window's folding (``analysis.aggregate``: what a large scope is drawn
+as), and the texts its nodes' labels may take.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ class GraphAt:
     folding: Folding | None = None             # the folding ``folded`` counts over
     folded: FoldAt | None = None
 
-    # as (source, target) pairs, made when first asked for (the slides, a whole graph's pane): the
-    # United States' week has 100,000 adjacencies, 60 ms as a dict, and a folded graph counts ``folded``
+    # as (source, target) pairs, made when first asked for (the slides, the tests): the United States'
+    # week has 100,000 adjacencies, 60 ms as a dict, and the pane draws ``folded``'s nodes and edges
 
     @cached_property
     def edges(self) -> dict[tuple[int, int], int]:
