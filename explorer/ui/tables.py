@@ -6,6 +6,8 @@ asks for the rows it shows, and sorting is one numpy argsort.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeWidget, QTreeWidgetItem
@@ -40,19 +42,14 @@ class PrefixModel(QAbstractTableModel):
         self.graph = g
         self.endResetModel()
 
-    @property
+    @cached_property
     def peers(self) -> np.ndarray:
         """Every prefix's peer sessions at the cursor (for sorting)."""
-        if "peers" not in self.__dict__:
-            self.__dict__["peers"] = self.view.peers.column(self.k) if self.view is not None else np.zeros(0, np.int64)
-        return self.__dict__["peers"]
+        return self.view.peers.column(self.k) if self.view is not None else np.zeros(0, np.int64)
 
-    @property
+    @cached_property
     def visible(self) -> np.ndarray:
-        if "visible" not in self.__dict__:
-            self.__dict__["visible"] = (self.view.visible.column(self.k) > 0 if self.view is not None
-                                        else np.zeros(0, bool))
-        return self.__dict__["visible"]
+        return self.view.visible.column(self.k) > 0 if self.view is not None else np.zeros(0, bool)
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)

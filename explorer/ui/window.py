@@ -164,8 +164,8 @@ class ExplorerWindow(QMainWindow):
         self.timeline.set_cursor(self.state.cursor)
         self.replay.set_cursor(self.state.cursor)
         if self.data is not None:
-            self.worker.submit("graph", _graph_at, self.data, self.state.cursor, done=self._paint_graph,
-                               failed=self.show_error)
+            self.worker.submit("graph", _graph_at, self.data, self.state.cursor, self.state.selected_asn,
+                               done=self._paint_graph, failed=self.show_error)
 
     def _range_viewed(self, lo: int, hi: int) -> None:
         """Zoomed into a part of a long window: load that part at a finer step; zoomed out: the whole."""
@@ -338,8 +338,11 @@ def detail_step(span: int, points: int = 800) -> int:
     return fitting[-1] if fitting else 1
 
 
-def _graph_at(data: ViewData, t: int, cancelled=None) -> GraphAt:
-    return cursor_graph(data, t)
+def _graph_at(data: ViewData, t: int, selected: int | None = None, cancelled=None) -> GraphAt:
+    g = cursor_graph(data, t)
+    if selected is not None:
+        g.held.indices()        # (the table lists the selected AS's prefixes: the pass here, not on the GUI thread)
+    return g
 
 
 def last_view(store_path: Path) -> ViewState | None:

@@ -233,3 +233,28 @@ def test_clicking_a_group_opens_it_and_its_menu_folds_it_back(open_window, us_st
     fold_back.trigger()
     qtbot.waitUntil(lambda: pane.folding is not opened and pane.now is not None, timeout=20_000)
     assert pane.folding.open == {} and pane.folding.node_of == f.node_of
+
+
+def test_the_table_sorted_by_peers_or_filtered_to_an_as_reads_the_cursor(open_window, us_store, qtbot):
+    """The prefix table reads its cells from the step grids one by one, and a whole column only to
+    sort by it; filtered to a clicked AS, it lists the prefixes routed through it at the cursor."""
+    from PySide6.QtCore import Qt
+
+    from explorer.analysis.graph import held_at
+
+    w = open_window(us_store, US)
+    m = w.prefixes.model
+    w.prefixes.widget.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    k = w.data.index_at(w.state.cursor)
+    dense = w.data.peers.dense()[:, k]                  # the grid as cells, another way
+    assert m.rowCount() == len(w.data.prefixes) > 100_000
+    assert m.peers[m.rows].tolist() == sorted(dense.tolist(), reverse=True)
+    assert [m.index(r, 1).data() for r in range(50)] == dense[m.rows[:50]].tolist()
+    r = w.data.routes
+    asn = 3356
+    t = w.state.cursor
+    w._node_clicked(asn)
+    w.move_cursor(t - 1)
+    qtbot.waitUntil(lambda: w.graph.at == t - 1, timeout=20_000)
+    through = {int(r.prefix[i]) for i in held_at(r, t - 1).tolist() if asn in r.paths[r.path[i]].asns}
+    assert len(through) > 1000 and sorted(m.rows.tolist()) == sorted(through)
