@@ -60,9 +60,10 @@ def route_times(con, index: PrefixIndex, prefix_ids: np.ndarray, lo: int, hi: in
 
 
 def by_pair_then_start(prefix: np.ndarray, session: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """The order by prefix, session, then start: a stable sort on start, then one on (prefix, session)."""
-    by_start = np.argsort(start, kind="stable")
-    return by_start[sparse.order_by(prefix[by_start], session[by_start])]
+    """The stable order by prefix, session, then start: two value sorts (``sparse.order_by``). The
+    United States' week, 50 M routes: ``route_times_of`` 12 s, 20 s with numpy's stable argsort on
+    start, then on the pair."""
+    return sparse.order_by(prefix, session, start)
 
 
 def route_times_of(routes) -> RouteTimes:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.analysis import sparse
 from explorer.analysis.definitions import Definitions, Window
 from explorer.analysis.paths import origins, path_hops
 from explorer.store.cache import cache_of
@@ -38,7 +39,7 @@ class Updates:
         sel = (self.time >= lo_us) & (self.time <= hi_us)
         t, kind = self.time[sel], self.kind[sel]
         key = (t // width_us) * 4 + kind
-        order = np.argsort(key, kind="stable")
+        order = sparse.order_by(key)
         key, t = key[order], t[order]
         starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, np.int64)
         ends = np.append(starts[1:], len(key)).astype(np.int64)

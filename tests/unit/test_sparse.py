@@ -101,3 +101,22 @@ def test_count_at_most_equals_a_search_of_each_segment():
     xs = rng.integers(-1, 51, len(lengths))             # one x per segment
     want = [int(np.searchsorted(values[a:b], x, "right")) for a, b, x in zip(ptr[:-1], ptr[1:], xs)]
     assert count_at_most(ptr, values, xs).tolist() == want
+
+
+def test_order_by_is_numpy_stable_order_for_any_integer_keys():
+    # ``order_by`` sorts values, one digit of the keys at a time; numpy's lexsort (stable) is the
+    # reference. Keys with many ties (the stable order shows), negative ones, a constant key, a
+    # 40-bit range beside 19 bits of positions (prefix, session, microseconds: two digits), and two
+    # 62-bit keys (three digits).
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 3, 1000, 300_000):
+        ranges = [(0, 4), (-50, 50), (5, 6), (0, 2**40), (-2**61, 2**61)]
+        for lo, hi in ranges:
+            k = rng.integers(lo, hi, n)
+            k[::5] = k[:1] if n else k[::5]
+            assert (sparse.order_by(k) == np.argsort(k, kind="stable")).all(), (n, lo, hi)
+            prefix, session = rng.integers(0, 300, n), rng.integers(0, 40, n).astype(np.uint16)
+            assert (sparse.order_by(prefix, session, k) == np.lexsort((k, session, prefix))).all(), (n, lo, hi)
+            assert (sparse.order_by(k, prefix) == np.lexsort((prefix, k))).all(), (n, lo, hi)
+            assert (sparse.order_by(k, k[::-1]) == np.lexsort((k[::-1], k))).all(), (n, lo, hi)
+    assert sparse.order_by(np.zeros(0, np.int64)).dtype == np.int64
