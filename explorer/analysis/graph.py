@@ -23,7 +23,7 @@ import numpy as np
 
 from explorer.analysis import sparse
 from explorer.analysis.paths import Hops, path_hops
-from explorer.analysis.routes import OPEN, US, sessions_of
+from explorer.analysis.routes import OPEN, US
 from explorer.analysis.scope import Scope
 from explorer.store.prefix_index import PrefixIndex
 from explorer.store.queries import routes_during
@@ -52,8 +52,7 @@ def route_times(con, index: PrefixIndex, prefix_ids: np.ndarray, lo: int, hi: in
     """The routes to ``prefix_ids`` (positions in ``index``, sorted) held at some instant of [lo, hi]
     (Unix seconds)."""
     rows = routes_during(con, index.ids[prefix_ids], lo * US, hi * US)
-    session = sessions_of(con, rows.session_id)
-    prefix = np.searchsorted(np.asarray(prefix_ids, np.int64), index.positions(rows.prefix_id))
+    session, prefix = rows.session, rows.rank
     order = by_pair_then_start(prefix, session, rows.start)     # ADD-PATH pairs are neighbours
     return RouteTimes(session[order], prefix[order], rows.path[order], rows.start[order], rows.end[order],
                       path_hops(con, rows.paths))

@@ -73,13 +73,13 @@ def fetch_routes(con, index: PrefixIndex, prefix_ids: np.ndarray, window: Window
     k, t0, step = window.count, window.start * US, window.step * US
     scope_ids = index.ids[prefix_ids]          # sorted, as the positions are
     rows = routes_during(con, scope_ids, t0, window.end * US, updates_from_us=t0 - step + 1)
-    rank = np.searchsorted(scope_ids, rows.prefix_id)     # (in the scope's ids: fewer than the store's)
+    rank = rows.rank
     positions = np.asarray(prefix_ids, np.int64)[rank]
     a = np.clip(-((t0 - rows.start) // step), 0, k)                     # ceil((start - t0) / step)
     b = np.where(rows.end >= OPEN, k, np.clip(-((t0 - np.minimum(rows.end, OPEN)) // step), 0, k))
     hops = path_hops(con, rows.paths)
     origin = origins(hops)
-    return Routes(sessions_of(con, rows.session_id), positions, rank, rows.path, a.astype(np.int64),
+    return Routes(rows.session, positions, rank, rows.path, a.astype(np.int64),
                   b.astype(np.int64), origin[rows.path] if len(origin) else np.zeros(0, np.int64), hops,
                   np.asarray(rows.start, np.int64), np.minimum(np.asarray(rows.end, np.int64), OPEN),
                   Updates(rows.update_kind, rows.update_time))
