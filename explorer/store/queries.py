@@ -164,7 +164,7 @@ def routes_during(con, prefix_ids: np.ndarray, lo_us: int, hi_us: int, updates_f
 
     Each route's prefix and session come as positions (among ``prefix_ids``, among the store's
     sessions), found by DuckDB's joins as it reads: numpy's binary search of 50 M routes' ids (the
-    United States' week) took 7-8 s, the joins no time the read did not already take.
+    United States' week) took 6.6-8.4 s, the joins no time the read did not already take.
 
     Reads the two tables on their ordering keys (microseconds * 4 + phase) and on the prefixes'
     clusters (``clusters.py``), so DuckDB's zone maps skip the row groups of other times and other
